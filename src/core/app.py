@@ -1,0 +1,158 @@
+"""The application factory: ``litestar --app core.app:create_app run`` or ``uvicorn --factory core.app:create_app``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar, Request
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Tag
+from litestar.plugins import CLIPlugin
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import __version__
+from core.auth.controllers import AuthController
+from core.auth.deps import provide_current_user
+from core.auth.middleware import JWTAuthenticationMiddleware
+from core.auth.runtime import AuthRuntime
+from core.db import models as m
+from core.db.config import build_db_config
+from core.dispatch import EventDispatcher
+from core.http.errors import exception_to_response
+from core.http.middleware import ClientQuirksMiddleware
+from core.plugins import PluginConfigError, build_plugin_manager, collect
+from core.settings import Settings, SettingsError, get_settings
+from core.system.controllers import SystemController
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import pluggy
+    from click import Group
+
+__all__ = ("create_app",)
+
+logger = logging.getLogger("scrum")
+
+CORE_TAGS = (
+    Tag(name="auth", description="Registration, login, tokens, password reset, profile."),
+    Tag(name="system", description="Health, readiness and enabled plugins."),
+)
+# Paths that never need a token (the docs and probes); routes opt out with ``exclude_from_auth``.
+_AUTH_EXCLUDE = ["^/api/schema", "^/saq"]
+
+
+class ScrumCLIPlugin(CLIPlugin):
+    """Adds the project's commands (and those plugins contribute) to the Litestar CLI."""
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self.pm = pm
+
+    def on_cli_init(self, cli: Group) -> None:
+        """Register ``createsuperuser``, ``seed-demo`` and plugin commands."""
+        from core.cli import register_commands
+
+        register_commands(cli)
+        self.pm.hook.register_cli_commands(cli=cli)
+
+
+def _load_settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        # One clear line instead of a traceback: the operator needs the variable's name, nothing else.
+        sys.stderr.write(f"configuration error: {exc}\n")
+        raise SystemExit(2) from None
+
+
+def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object] | None = None) -> Litestar:
+    """Build the application.
+
+    Args:
+        settings: explicit settings (tests); default is the environment.
+        plugins: plugin objects that count as installed besides the entry points (tests, embedding apps).
+    """
+    settings = settings or _load_settings()
+    try:
+        pm = build_plugin_manager(settings.plugins, extra=plugins, trace=settings.trace_plugins)
+    except PluginConfigError as exc:
+        sys.stderr.write(f"configuration error: {exc}\n")
+        raise SystemExit(2) from None
+
+    redis = None
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url)
+    db_config = build_db_config(settings)
+    plugin_tags = [Tag(name=t["name"], description=t.get("description")) for t in collect(pm, "register_openapi_tags")]
+
+    async def on_startup(app: Litestar) -> None:
+        for result in pm.hook.on_startup(app=app):
+            if result is not None:
+                await result
+
+    async def on_shutdown(app: Litestar) -> None:
+        for result in pm.hook.on_shutdown(app=app):
+            if result is not None:
+                await result
+        if redis is not None:
+            await redis.aclose()
+
+    dependencies: dict[str, Any] = {"current_user": Provide(provide_current_user)}
+    for extra in collect(pm, "register_dependencies"):
+        dependencies.update(extra)
+
+    return Litestar(
+        route_handlers=[AuthController, SystemController, *collect(pm, "register_routes")],
+        dependencies=dependencies,
+        signature_namespace={"m": m, "AsyncSession": AsyncSession, "State": State, "Request": Request},
+        plugins=[SQLAlchemyPlugin(config=db_config), ScrumCLIPlugin(pm)],
+        middleware=[
+            ClientQuirksMiddleware,
+            DefineMiddleware(JWTAuthenticationMiddleware, exclude=_AUTH_EXCLUDE),
+        ],
+        cors_config=CORSConfig(
+            allow_origins=list(settings.cors_allowed_origins),
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Accept", "X-Requested-With"],
+            expose_headers=["Retry-After", "Content-Disposition"],
+            max_age=3600,
+        ),
+        exception_handlers={Exception: exception_to_response},
+        openapi_config=OpenAPIConfig(
+            title="FICCT-SCRUM API",
+            version=__version__,
+            path="/api/schema",
+            tags=[*CORE_TAGS, *plugin_tags],
+            render_plugins=[
+                SwaggerRenderPlugin(path=["/", "/swagger-ui"]),
+                RedocRenderPlugin(path="/redoc"),
+                JsonRenderPlugin(path="/openapi.json"),
+            ],
+        ),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="never",
+        ),
+        state=State(
+            {
+                "settings": settings,
+                "plugin_manager": pm,
+                "dispatcher": EventDispatcher(pm),
+                "auth": AuthRuntime.from_settings(settings, redis),
+                "redis": redis,
+            }
+        ),
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+    )

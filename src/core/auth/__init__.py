@@ -1,0 +1,1 @@
+"""Accounts and authentication: registration, JWT login with rotation, logout, password reset."""

@@ -1,0 +1,97 @@
+"""JSON Web Tokens (pyjwt): issue and verify access and refresh tokens.
+
+Claims: ``sub`` (the user id as a string), ``user_id`` (the integer id, as the original sent it), ``jti``,
+``iat``, ``exp`` and ``token_type`` (``access`` or ``refresh``). Only the configured HMAC algorithm is
+accepted, so ``alg: none`` and foreign keys are rejected.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import jwt
+import msgspec
+
+__all__ = ("InvalidTokenError", "TokenClaims", "TokenCodec")
+
+
+class InvalidTokenError(Exception):
+    """The token is malformed, signed with another key, expired, or of the wrong type."""
+
+
+class TokenClaims(msgspec.Struct, frozen=True):
+    """The verified claims of a token."""
+
+    user_id: int
+    jti: str
+    token_type: str
+    issued_at: datetime.datetime
+    expires_at: datetime.datetime
+
+
+class TokenCodec:
+    """Signs and verifies tokens with one secret and algorithm."""
+
+    def __init__(self, secret: str, algorithm: str, access_minutes: int, refresh_minutes: int) -> None:
+        self.secret = secret
+        self.algorithm = algorithm
+        self.lifetimes = {
+            "access": datetime.timedelta(minutes=access_minutes),
+            "refresh": datetime.timedelta(minutes=refresh_minutes),
+        }
+
+    def issue(self, user_id: int, token_type: str) -> tuple[str, TokenClaims]:
+        """A signed token for ``user_id`` and its claims."""
+        now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+        claims = TokenClaims(
+            user_id=user_id,
+            jti=uuid.uuid4().hex,
+            token_type=token_type,
+            issued_at=now,
+            expires_at=now + self.lifetimes[token_type],
+        )
+        payload = {
+            "token_type": token_type,
+            "sub": str(user_id),
+            "user_id": user_id,
+            "jti": claims.jti,
+            "iat": int(now.timestamp()),
+            "exp": int(claims.expires_at.timestamp()),
+        }
+        return jwt.encode(payload, self.secret, algorithm=self.algorithm), claims
+
+    def decode(self, token: str, token_type: str) -> TokenClaims:
+        """Verify ``token`` and return its claims.
+
+        Raises:
+            InvalidTokenError: any problem with the token.
+        """
+        try:
+            payload = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[self.algorithm],
+                options={"require": ["exp", "iat", "jti", "sub"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            msg = "Token is expired."
+            raise InvalidTokenError(msg) from exc
+        except jwt.PyJWTError as exc:
+            msg = "Token is invalid."
+            raise InvalidTokenError(msg) from exc
+        if payload.get("token_type") != token_type:
+            msg = f"Token is not an {token_type} token." if token_type == "access" else "Token is not a refresh token."
+            raise InvalidTokenError(msg)
+        try:
+            user_id = int(payload["sub"])
+        except (TypeError, ValueError) as exc:
+            msg = "Token is invalid."
+            raise InvalidTokenError(msg) from exc
+        return TokenClaims(
+            user_id=user_id,
+            jti=str(payload["jti"]),
+            token_type=token_type,
+            issued_at=datetime.datetime.fromtimestamp(int(payload["iat"]), datetime.UTC),
+            expires_at=datetime.datetime.fromtimestamp(int(payload["exp"]), datetime.UTC),
+        )

@@ -1,0 +1,1 @@
+"""Database layer: declarative bases, models, engine configuration and transactions."""

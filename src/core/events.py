@@ -1,0 +1,45 @@
+"""Typed lifecycle events handed to plugins' ``on_*`` hooks after the change is committed.
+
+Events carry ids and small values, never ORM objects: the session that made the change may be closed by the
+time a handler runs, so a handler re-reads what it needs through the core's public services.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import ClassVar
+
+import msgspec
+
+__all__ = ("Event", "PasswordResetRequested", "UserRegistered")
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True):
+    """Base of every lifecycle event. ``hook`` names the hookspec the dispatcher calls with it."""
+
+    hook: ClassVar[str]
+    occurred_at: datetime.datetime = msgspec.field(default_factory=lambda: datetime.datetime.now(datetime.UTC))
+    actor_id: int | None = None
+
+
+class UserRegistered(Event, frozen=True, kw_only=True):
+    """A new account was created through ``POST /api/v1/auth/register/``."""
+
+    hook: ClassVar[str] = "on_user_registered"
+    user_id: int
+    email: str
+    username: str
+
+
+class PasswordResetRequested(Event, frozen=True, kw_only=True):
+    """A password reset was requested for an existing, active account.
+
+    ``token`` is the raw single-use token (only its hash is stored); ``reset_url`` is the web client's page.
+    """
+
+    hook: ClassVar[str] = "on_password_reset_requested"
+    user_id: int
+    email: str
+    token: str
+    reset_url: str
+    expires_at: datetime.datetime

@@ -1,0 +1,122 @@
+"""Every hook a plugin may implement. Plugins import :data:`hookimpl` from here.
+
+Two kinds of hooks:
+
+* **Contribution hooks** (``register_*``) are called once while the app is built; they return objects the
+  app factory folds into the application. Nothing else reaches into a plugin.
+* **Lifecycle hooks** (``on_*``) are called after a change is committed, with one typed event from
+  :mod:`core.events`. Their return value is ignored. An implementation may be ``async def``: the dispatcher
+  awaits it. A handler that raises is logged with the plugin's name and breaks neither the other handlers nor
+  the request. Slow work (email, embeddings, GitHub calls) belongs in a background job, not inline.
+
+pluggy calls with keyword arguments, so an implementation may accept a subset of a hook's parameters.
+New parameters may be added to a spec; existing ones are never renamed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Mapping, Sequence
+
+    import click
+    from litestar import Litestar
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler
+
+    from core.events import PasswordResetRequested, UserRegistered
+
+__all__ = ("PROJECT_NAME", "hookimpl", "hookspec")
+
+PROJECT_NAME = "scrum"
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# --- contribution hooks -------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_routes() -> Sequence[ControllerRouterHandler]:
+    """Route handlers, controllers or routers the plugin serves.
+
+    Called once while the app is built. Paths are absolute (``/api/v1/...``). When the plugin is disabled the
+    routes do not exist and answer 404.
+
+    :return: a sequence of Litestar route handlers, controllers or routers.
+    """
+
+
+@hookspec
+def register_dependencies() -> Mapping[str, Provide]:
+    """Extra dependencies to make available to every route handler.
+
+    Called once while the app is built. Keys must be unique across plugins; name them after the plugin.
+
+    :return: a mapping of dependency name to :class:`litestar.di.Provide`.
+    """
+
+
+@hookspec
+def register_openapi_tags() -> Sequence[Mapping[str, str]]:
+    """OpenAPI tags the plugin's routes use, each ``{"name": ..., "description": ...}``.
+
+    :return: a sequence of tag mappings.
+    """
+
+
+@hookspec
+def register_cli_commands(cli: click.Group) -> None:
+    """Add click commands or groups to the ``scrum``/``litestar`` command line.
+
+    :param cli: the root click group; call ``cli.add_command(...)``.
+    """
+
+
+@hookspec
+def on_startup(app: Litestar) -> Awaitable[None] | None:
+    """The application is starting (after the database is reachable). Open clients here.
+
+    :param app: the Litestar application.
+    """
+
+
+@hookspec
+def on_shutdown(app: Litestar) -> Awaitable[None] | None:
+    """The application is stopping. Close what ``on_startup`` opened.
+
+    :param app: the Litestar application.
+    """
+
+
+# --- lifecycle hooks ----------------------------------------------------------------------------------------
+
+
+@hookspec
+def on_user_registered(event: UserRegistered) -> Awaitable[None] | None:
+    """A user registered. Fired after commit.
+
+    :param event: the new user's id, email and username.
+    """
+
+
+@hookspec
+def on_password_reset_requested(event: PasswordResetRequested) -> Awaitable[None] | None:
+    """A password reset was requested for an active account. Fired after commit.
+
+    The notifications plugin mails ``event.reset_url`` to ``event.email``. Never log the token in production.
+
+    :param event: the user, the raw single-use token, the link and its expiry.
+    """
+
+
+def spec_names() -> list[str]:
+    """Names of every hookspec in this module, in definition order."""
+    return [name for name, value in globals().items() if _is_spec(value)]
+
+
+def _is_spec(value: Any) -> bool:
+    return callable(value) and hasattr(value, f"{PROJECT_NAME}_spec")

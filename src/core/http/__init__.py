@@ -1,0 +1,1 @@
+"""HTTP conventions every route follows: errors, pages, query helpers, body sniffing."""

@@ -1,0 +1,1 @@
+"""Process health and readiness, and the list of enabled plugins."""
