@@ -103,12 +103,16 @@ async def fx_db(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[Any]]:
 
 @pytest.fixture(name="app_factory")
 def fx_app_factory(db: async_sessionmaker[Any]) -> Callable[..., Litestar]:
-    """Build an app on the test database: ``app_factory(plugins={...}, **settings_overrides)``."""
+    """Build an app on the test database.
 
-    def build(plugins: dict[str, object] | None = None, **overrides: Any) -> Litestar:
-        if plugins is not None and "plugins" not in overrides:
-            overrides["plugins"] = tuple(plugins)
-        return create_app(make_settings(**overrides), plugins=plugins)
+    ``available`` are plugin objects counted as installed; ``enabled`` names those to load (default: all of them).
+    """
+
+    def build(
+        available: dict[str, object] | None = None, enabled: tuple[str, ...] | None = None, **overrides: Any
+    ) -> Litestar:
+        overrides["plugins"] = tuple(available or ()) if enabled is None else enabled
+        return create_app(make_settings(**overrides), plugins=available)
 
     return build
 

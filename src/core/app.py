@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.enums import ScopeType
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -28,7 +29,7 @@ from core.db import models as m
 from core.db.config import build_db_config
 from core.dispatch import EventDispatcher
 from core.http.errors import exception_to_response
-from core.http.middleware import ClientQuirksMiddleware
+from core.http.middleware import apply_client_quirks
 from core.plugins import PluginConfigError, build_plugin_manager, collect
 from core.settings import Settings, SettingsError, get_settings
 from core.system.controllers import SystemController
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
     import pluggy
     from click import Group
+    from litestar.types import HTTPScope, LifeSpanReceive, LifeSpanScope, LifeSpanSend, Receive, Scope, Send
 
 __all__ = ("create_app",)
 
@@ -63,6 +65,18 @@ class ScrumCLIPlugin(CLIPlugin):
 
         register_commands(cli)
         self.pm.hook.register_cli_commands(cli=cli)
+
+
+class ScrumApp(Litestar):
+    """Litestar, with the web client's transport quirks normalised before any middleware reads the request."""
+
+    async def __call__(
+        self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive, send: Send | LifeSpanSend
+    ) -> None:
+        """Handle one ASGI connection."""
+        if scope["type"] == ScopeType.HTTP:
+            receive = await apply_client_quirks(cast("HTTPScope", scope), cast("Receive", receive))
+        await super().__call__(scope, receive, send)
 
 
 def _load_settings() -> Settings:
@@ -112,15 +126,12 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
     for extra in collect(pm, "register_dependencies"):
         dependencies.update(extra)
 
-    return Litestar(
+    return ScrumApp(
         route_handlers=[AuthController, SystemController, *collect(pm, "register_routes")],
         dependencies=dependencies,
         signature_namespace={"m": m, "AsyncSession": AsyncSession, "State": State, "Request": Request},
         plugins=[SQLAlchemyPlugin(config=db_config), ScrumCLIPlugin(pm)],
-        middleware=[
-            ClientQuirksMiddleware,
-            DefineMiddleware(JWTAuthenticationMiddleware, exclude=_AUTH_EXCLUDE),
-        ],
+        middleware=[DefineMiddleware(JWTAuthenticationMiddleware, exclude=_AUTH_EXCLUDE)],
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_allowed_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
@@ -140,10 +151,10 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
                 JsonRenderPlugin(path="/openapi.json"),
             ],
         ),
-        logging_config=LoggingConfig(
-            root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            log_exceptions="never",
-        ),
+        # Leave logging alone when the host process (pytest, an embedding app) already configured it.
+        logging_config=None
+        if logging.getLogger().handlers
+        else LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}, log_exceptions="never"),
         state=State(
             {
                 "settings": settings,

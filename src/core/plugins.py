@@ -18,7 +18,7 @@ import pluggy
 from core import __version__, hookspecs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
     from core.events import Event
 
@@ -86,11 +86,13 @@ def build_plugin_manager(
 def _install_tracing(pm: pluggy.PluginManager) -> None:
     starts: dict[str, float] = {}
 
-    def before(hook_name: str, impls: list[pluggy.HookImpl], kwargs: Mapping[str, Any]) -> None:
+    def before(hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]) -> None:
         starts[hook_name] = time.perf_counter()
         logger.info("hook %s -> %s", hook_name, [impl.plugin_name for impl in impls])
 
-    def after(outcome: pluggy.Result[Any], hook_name: str, impls: list[pluggy.HookImpl], kwargs: Any) -> None:
+    def after(
+        outcome: pluggy.Result[Any], hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]
+    ) -> None:
         elapsed = (time.perf_counter() - starts.pop(hook_name, time.perf_counter())) * 1000
         logger.info("hook %s done in %.2f ms", hook_name, elapsed)
 
@@ -126,7 +128,7 @@ async def notify(pm: pluggy.PluginManager, event: Event) -> int:
     pending: list[tuple[str, Any]] = []
     failures = 0
     for impl in hook.get_hookimpls():
-        kwargs = {name: event for name in impl.argnames}
+        kwargs = dict.fromkeys(impl.argnames, event)
         try:
             result = impl.function(**kwargs)
         except Exception:

@@ -34,7 +34,9 @@ class AuthController(Controller):
         return user_detail(await accounts.register(data))
 
     @post("/login", status_code=HTTP_200_OK, opt=_PUBLIC, operation_id="Login")
-    async def login(self, data: JSONBody[s.Login], accounts: Accounts, request: Request[Any, Any, Any]) -> s.LoginResponse:
+    async def login(
+        self, data: JSONBody[s.Login], accounts: Accounts, request: Request[Any, Any, Any]
+    ) -> s.LoginResponse:
         """Exchange email and password for an access token, a refresh token and the user."""
         access, refresh, user = await accounts.login(data.email, data.password, client_ip(request))
         return s.LoginResponse(access=access, refresh=refresh, user=user_detail(user))
@@ -47,7 +49,11 @@ class AuthController(Controller):
 
     @post("/logout", status_code=HTTP_200_OK, operation_id="Logout")
     async def logout(
-        self, data: JSONBody[s.Logout | None], accounts: Accounts, current_user: CurrentUser, request: Request[Any, Any, Any]
+        self,
+        data: JSONBody[s.Logout | None],
+        accounts: Accounts,
+        current_user: CurrentUser,
+        request: Request[Any, Any, Any],
     ) -> s.Message:
         """Revoke the access token in use and the refresh token sent."""
         await accounts.logout(current_user, request.auth, data.refresh if data else None)
@@ -67,9 +73,14 @@ class AuthController(Controller):
         await accounts.confirm_password_reset(data)
         return s.Message(message="Password reset successful")
 
-    @get(["/me", "/users/me"], operation_id="GetCurrentUser")
+    @get("/me", operation_id="GetCurrentUser")
     async def me(self, current_user: CurrentUser) -> s.User:
         """The signed-in user."""
+        return user_detail(current_user)
+
+    @get("/users/me", operation_id="GetCurrentUserAlias", include_in_schema=False)
+    async def users_me(self, current_user: CurrentUser) -> s.User:
+        """The signed-in user (the original's path)."""
         return user_detail(current_user)
 
     @get("/users/{user_id:int}", operation_id="GetUser")

@@ -6,8 +6,9 @@ where this API answers 401 (contract X2).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from litestar.enums import ScopeType
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from core.auth.tokens import InvalidTokenError, TokenClaims, TokenCodec
@@ -19,13 +20,13 @@ if TYPE_CHECKING:
 __all__ = ("JWTAuthenticationMiddleware", "token_from_connection")
 
 
-def token_from_connection(connection: ASGIConnection[..., object, object, object]) -> str | None:
+def token_from_connection(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The bearer token of a request, or the ``token`` query parameter of a WebSocket."""
     header = connection.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    if connection.scope["type"] == "websocket":
+    if connection.scope["type"] == ScopeType.WEBSOCKET:
         return connection.query_params.get("token") or None
     return None
 
@@ -33,7 +34,7 @@ def token_from_connection(connection: ASGIConnection[..., object, object, object
 class JWTAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     """Puts the verified :class:`TokenClaims` in ``connection.auth``."""
 
-    async def authenticate_request(self, connection: ASGIConnection[..., object, object, object]) -> AuthenticationResult:
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         """Verify the access token or raise 401."""
         token = token_from_connection(connection)
         if token is None:

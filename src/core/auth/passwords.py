@@ -19,14 +19,88 @@ _DUMMY_HASH = _hasher.hash("timing-equaliser")
 
 # The most common passwords in public breach corpora (a short list: the long tail is the length rule's job).
 _COMMON = frozenset(
-    """123456 123456789 12345678 password qwerty123 qwerty 1q2w3e4r 111111 12345 1234567 123123 1234567890
-    000000 abc123 password1 iloveyou 1234 qwertyuiop 123321 654321 666666 987654321 password123 admin
-    welcome welcome1 letmein monkey dragon football baseball sunshine princess master shadow superman
-    trustno1 passw0rd p@ssw0rd p@ssword qazwsx zaq12wsx 1qaz2wsx asdfghjk asdfasdf changeme secret
-    administrator starwars whatever computer internet michael jennifer charlie freedom ninja mustang
-    access flower hello123 loveme batman azerty 11111111 88888888 00000000 12341234 abcd1234 aa123456
-    qwe123 q1w2e3r4 q1w2e3r4t5 1q2w3e4r5t asdf1234 zxcvbnm zxcvbnm1 11223344 147258369 987654321
-    """.split()
+    [
+        "123456",
+        "123456789",
+        "12345678",
+        "password",
+        "qwerty123",
+        "qwerty",
+        "1q2w3e4r",
+        "111111",
+        "12345",
+        "1234567",
+        "123123",
+        "1234567890",
+        "000000",
+        "abc123",
+        "password1",
+        "iloveyou",
+        "1234",
+        "qwertyuiop",
+        "123321",
+        "654321",
+        "666666",
+        "987654321",
+        "password123",
+        "admin",
+        "welcome",
+        "welcome1",
+        "letmein",
+        "monkey",
+        "dragon",
+        "football",
+        "baseball",
+        "sunshine",
+        "princess",
+        "master",
+        "shadow",
+        "superman",
+        "trustno1",
+        "passw0rd",
+        "p@ssw0rd",
+        "p@ssword",
+        "qazwsx",
+        "zaq12wsx",
+        "1qaz2wsx",
+        "asdfghjk",
+        "asdfasdf",
+        "changeme",
+        "secret",
+        "administrator",
+        "starwars",
+        "whatever",
+        "computer",
+        "internet",
+        "michael",
+        "jennifer",
+        "charlie",
+        "freedom",
+        "ninja",
+        "mustang",
+        "access",
+        "flower",
+        "hello123",
+        "loveme",
+        "batman",
+        "azerty",
+        "11111111",
+        "88888888",
+        "00000000",
+        "12341234",
+        "abcd1234",
+        "aa123456",
+        "qwe123",
+        "q1w2e3r4",
+        "q1w2e3r4t5",
+        "1q2w3e4r5t",
+        "asdf1234",
+        "zxcvbnm",
+        "zxcvbnm1",
+        "11223344",
+        "147258369",
+        "987654321",
+    ]
 )
 
 
@@ -42,8 +116,8 @@ def password_problems(password: str, *, personal: tuple[str, ...] = ()) -> list[
     if password.lower() in _COMMON:
         problems.append("This password is too common.")
     lowered = password.lower()
-    for value in personal:
-        value = (value or "").lower()
+    for raw in personal:
+        value = (raw or "").lower()
         parts = {value, *value.replace("@", " ").replace(".", " ").replace("_", " ").split()}
         if any(
             len(part) >= 3 and (part in lowered or SequenceMatcher(a=lowered, b=part).quick_ratio() >= 0.7)

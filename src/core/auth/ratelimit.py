@@ -51,10 +51,12 @@ class MemoryRateLimiter:
         return max(1, int(self.window - (self._now() - started) + 0.999))
 
     async def count(self, key: str) -> tuple[int, int]:
+        """Current count for ``key`` and seconds until its window ends."""
         started, count = self._bucket(key)
         return count, self._remaining(started)
 
     async def hit(self, key: str) -> tuple[int, int]:
+        """Add one to ``key``; return the new count and seconds until its window ends."""
         started, count = self._bucket(key)
         self._buckets[key] = (started, count + 1)
         if len(self._buckets) > 100_000:  # bound memory under a flood of distinct keys
@@ -62,6 +64,7 @@ class MemoryRateLimiter:
         return count + 1, self._remaining(started)
 
     async def reset(self, key: str) -> None:
+        """Forget ``key``."""
         self._buckets.pop(key, None)
 
 
@@ -74,6 +77,7 @@ class RedisRateLimiter:
         self.prefix = prefix
 
     async def count(self, key: str) -> tuple[int, int]:
+        """Current count for ``key`` and seconds until its window ends."""
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.get(self.prefix + key)
             pipe.ttl(self.prefix + key)
@@ -81,6 +85,7 @@ class RedisRateLimiter:
         return int(raw or 0), max(1, int(ttl)) if ttl and ttl > 0 else self.window
 
     async def hit(self, key: str) -> tuple[int, int]:
+        """Add one to ``key``; return the new count and seconds until its window ends."""
         name = self.prefix + key
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.incr(name)
@@ -90,4 +95,5 @@ class RedisRateLimiter:
         return int(count), max(1, int(ttl)) if ttl and ttl > 0 else self.window
 
     async def reset(self, key: str) -> None:
+        """Forget ``key``."""
         await self.redis.delete(self.prefix + key)

@@ -151,16 +151,16 @@ class Message(msgspec.Struct):
 class UserUpdate(msgspec.Struct, omit_defaults=True):
     """``PATCH /auth/users/{id}/``: account and profile fields sent flat; fields not sent stay as they are."""
 
-    first_name: Name | None | msgspec.UnsetType = msgspec.UNSET
-    last_name: Name | None | msgspec.UnsetType = msgspec.UNSET
+    first_name: Name | msgspec.UnsetType | None = msgspec.UNSET
+    last_name: Name | msgspec.UnsetType | None = msgspec.UNSET
     email: Email | msgspec.UnsetType = msgspec.UNSET
     username: Username | msgspec.UnsetType = msgspec.UNSET
-    bio: Annotated[str, msgspec.Meta(max_length=500)] | None | msgspec.UnsetType = msgspec.UNSET
-    phone_number: Annotated[str, msgspec.Meta(max_length=32)] | None | msgspec.UnsetType = msgspec.UNSET
-    timezone: Annotated[str, msgspec.Meta(max_length=64)] | None | msgspec.UnsetType = msgspec.UNSET
-    language: Annotated[str, msgspec.Meta(max_length=8)] | None | msgspec.UnsetType = msgspec.UNSET
-    github_username: Annotated[str, msgspec.Meta(max_length=39)] | None | msgspec.UnsetType = msgspec.UNSET
-    linkedin_url: Url | None | msgspec.UnsetType = msgspec.UNSET
-    website_url: Url | None | msgspec.UnsetType = msgspec.UNSET
-    avatar_url: Url | None | msgspec.UnsetType = msgspec.UNSET
-    notification_preferences: dict[str, Any] | None | msgspec.UnsetType = msgspec.UNSET
+    bio: Annotated[str, msgspec.Meta(max_length=500)] | msgspec.UnsetType | None = msgspec.UNSET
+    phone_number: Annotated[str, msgspec.Meta(max_length=32)] | msgspec.UnsetType | None = msgspec.UNSET
+    timezone: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType | None = msgspec.UNSET
+    language: Annotated[str, msgspec.Meta(max_length=8)] | msgspec.UnsetType | None = msgspec.UNSET
+    github_username: Annotated[str, msgspec.Meta(max_length=39)] | msgspec.UnsetType | None = msgspec.UNSET
+    linkedin_url: Url | msgspec.UnsetType | None = msgspec.UNSET
+    website_url: Url | msgspec.UnsetType | None = msgspec.UNSET
+    avatar_url: Url | msgspec.UnsetType | None = msgspec.UNSET
+    notification_preferences: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET

@@ -33,7 +33,6 @@ __all__ = ("AccountService", "normalize_email")
 logger = logging.getLogger("scrum.auth")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _USERNAME = re.compile(r"^[\w.@+-]+$")
-_PROFILE_TEXT_FIELDS = ("bio", "phone_number", "timezone", "language", "github_username", "linkedin_url", "website_url")
 
 
 def normalize_email(email: str) -> str:
@@ -291,7 +290,7 @@ class AccountService:
             await self.session.rollback()
             raise FieldErrors({"token": ["Invalid token"]})
         user.password_hash = await hash_password(data.new_password)
-        user.tokens_valid_after = now.replace(microsecond=0)
+        user.tokens_valid_after = now
         await self.session.commit()
 
     # --- profile ------------------------------------------------------------------------------------------------
@@ -323,11 +322,9 @@ class AccountService:
         if errors:
             raise FieldErrors(errors)
         for key, value in changes.items():
-            if value is None and key in (*_PROFILE_TEXT_FIELDS, "first_name", "last_name"):
-                value = ""
-            if value is None and key == "notification_preferences":
-                value = {}
-            setattr(user, key, value)
+            # null clears a text field to "" (the columns are not nullable) and preferences to {}.
+            cleared = {} if key == "notification_preferences" else ""
+            setattr(user, key, cleared if value is None and key != "avatar_url" else value)
         try:
             await self.session.commit()
         except IntegrityError:

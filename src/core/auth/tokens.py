@@ -43,7 +43,7 @@ class TokenCodec:
 
     def issue(self, user_id: int, token_type: str) -> tuple[str, TokenClaims]:
         """A signed token for ``user_id`` and its claims."""
-        now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+        now = datetime.datetime.now(datetime.UTC)
         claims = TokenClaims(
             user_id=user_id,
             jti=uuid.uuid4().hex,
@@ -56,7 +56,8 @@ class TokenCodec:
             "sub": str(user_id),
             "user_id": user_id,
             "jti": claims.jti,
-            "iat": int(now.timestamp()),
+            # A fractional iat (allowed by RFC 7519) lets a password reset cut off tokens issued a moment earlier.
+            "iat": round(now.timestamp(), 6),
             "exp": int(claims.expires_at.timestamp()),
         }
         return jwt.encode(payload, self.secret, algorithm=self.algorithm), claims
@@ -92,6 +93,6 @@ class TokenCodec:
             user_id=user_id,
             jti=str(payload["jti"]),
             token_type=token_type,
-            issued_at=datetime.datetime.fromtimestamp(int(payload["iat"]), datetime.UTC),
+            issued_at=datetime.datetime.fromtimestamp(float(payload["iat"]), datetime.UTC),
             expires_at=datetime.datetime.fromtimestamp(int(payload["exp"]), datetime.UTC),
         )

@@ -32,7 +32,9 @@ async def ensure_user(
     user = await session.scalar(select(m.User).where(m.User.email == email))
     created = user is None
     if user is None:
-        user = m.User(email=email, username=username or email.split("@", 1)[0], first_name=first_name, last_name=last_name)
+        user = m.User(
+            email=email, username=username or email.split("@", 1)[0], first_name=first_name, last_name=last_name
+        )
         session.add(user)
     user.password_hash = await hash_password(password)
     user.is_staff = user.is_staff or is_staff

@@ -6,7 +6,7 @@ from advanced_alchemy.base import IdentityAuditBase, UUIDv7AuditBase, orm_regist
 from sqlalchemy import JSON
 from sqlalchemy.dialects.postgresql import JSONB
 
-__all__ = ("JSONType", "IdentityAuditBase", "UUIDv7AuditBase", "metadata")
+__all__ = ("IdentityAuditBase", "JSONType", "UUIDv7AuditBase", "metadata")
 
 metadata = orm_registry.metadata
 

@@ -51,7 +51,9 @@ def build_db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         connection_string=settings.database_url,
         engine_config=engine_config,
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        alembic_config=AlembicAsyncConfig(script_location=ALEMBIC_SCRIPT_LOCATION, version_table_name="alembic_version"),
+        alembic_config=AlembicAsyncConfig(
+            script_location=ALEMBIC_SCRIPT_LOCATION, version_table_name="alembic_version"
+        ),
         create_all=False,
     )
     engine = config.get_engine()

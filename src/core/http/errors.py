@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from advanced_alchemy.exceptions import DuplicateKeyError, IntegrityError, NotFoundError, RepositoryError
 from litestar import MediaType, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
@@ -119,6 +119,9 @@ class FieldErrors(ApplicationError):
 
 _MSGSPEC_PATH = re.compile(r"\s+- at `\$((?:\.[A-Za-z_][\w]*|\[\d+\])+)`$")
 _MISSING = re.compile(r"Object missing required field `(\w+)`")
+_ANY_PATH = re.compile(r"\s+- at `\$[^`]*`$")
+_NOT_JSON = "Malformed request body: not valid JSON."
+_OUT_OF_RANGE = "A number in the request is out of range."
 
 
 def _field_of(message: str) -> tuple[str | None, str]:
@@ -140,6 +143,8 @@ def _validation_body(exc: ValidationException) -> dict[str, Any]:
             continue
         message = str(item.get("message", "Invalid value."))
         key = item.get("key")
+        if key == "data" and message == "'data'":
+            message = "No data provided."  # Litestar's KeyError text for an empty or ``null`` body
         if item.get("source") == "body" or not key or key == "data":
             field, message = _field_of(message)
             key = field or ("non_field_errors" if key in (None, "data") else key)
@@ -152,14 +157,62 @@ def _validation_body(exc: ValidationException) -> dict[str, Any]:
     return errors
 
 
+def _undecodable(message: str) -> str:
+    """A clear message for a body the JSON decoder rejected (msgspec's text names byte offsets and ``$`` paths)."""
+    message = _ANY_PATH.sub("", message).strip().rstrip(".")
+    if not message or message.startswith(("Malformed", "JSON is malformed", "Input data was truncated")):
+        return _NOT_JSON
+    return f"Malformed request body: {message[:1].lower()}{message[1:]}."
+
+
+def _decoder_failure(exc: Exception) -> str | None:
+    """The message when the request-body decoder failed with something other than ``msgspec.DecodeError``.
+
+    msgspec raises ``UnicodeDecodeError`` for invalid UTF-8 inside a string and ``RecursionError`` for deeply
+    nested input; Litestar only converts ``DecodeError``. The raising frame is checked so that the same error
+    types from our own code stay 500s.
+    """
+    if not isinstance(exc, (UnicodeDecodeError, RecursionError)):
+        return None
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    frame = tb.tb_frame if tb is not None else None
+    if frame is None or not frame.f_code.co_name.startswith("decode_"):
+        return None
+    if not str(frame.f_globals.get("__name__", "")).startswith("litestar.serialization"):
+        return None
+    return "Malformed request body: nested too deeply." if isinstance(exc, RecursionError) else _NOT_JSON
+
+
+def _database_overflow(exc: Exception) -> bool:
+    """True when the database driver could not bind an integer from the request (too large for a 64-bit column).
+
+    SQLite raises ``OverflowError`` directly; asyncpg wraps it (``DBAPIError`` -> ``DataError`` -> ``OverflowError``).
+    Only an overflow that passed through SQLAlchemy counts: one from our own arithmetic stays a 500.
+    """
+    overflow = through_sqlalchemy = False
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        overflow = overflow or isinstance(current, OverflowError)
+        tb = current.__traceback__
+        while tb is not None and not through_sqlalchemy:
+            through_sqlalchemy = str(tb.tb_frame.f_globals.get("__name__", "")).startswith("sqlalchemy.")
+            tb = tb.tb_next
+        current = getattr(current, "orig", None) or current.__cause__
+    return overflow and through_sqlalchemy
+
+
 def _http_body(exc: HTTPException) -> dict[str, Any]:
     detail = exc.detail or "Error."
     if exc.status_code == HTTP_400_BAD_REQUEST:
         field, message = _field_of(detail)
         if field is not None:
             return {field: [message]}
-        if detail.startswith("Malformed"):
-            detail = "Malformed request body: not valid JSON."
+        if isinstance(exc.__cause__, SerializationException) or detail.startswith("Malformed"):
+            detail = _undecodable(detail)
     elif exc.status_code == HTTP_404_NOT_FOUND:
         detail = "Not found."
     return {"detail": detail, "message": detail}
@@ -182,9 +235,14 @@ def exception_to_response(request: Request[Any, Any, Any], exc: Exception) -> Re
         status, body = HTTP_404_NOT_FOUND, {"detail": "Not found.", "message": "Not found."}
     elif isinstance(exc, (DuplicateKeyError, IntegrityError)):
         status, body = HTTP_409_CONFLICT, {"detail": "Conflicts with existing data.", "message": "Conflict."}
+    elif (malformed := _decoder_failure(exc)) is not None:
+        status, body = HTTP_400_BAD_REQUEST, {"detail": malformed, "message": malformed}
+    elif _database_overflow(exc):
+        logger.warning("out-of-range number on %s %s: %s", request.method, request.url.path, exc)
+        status, body = HTTP_400_BAD_REQUEST, {"detail": _OUT_OF_RANGE, "message": _OUT_OF_RANGE}
     else:
         if not isinstance(exc, RepositoryError):
-            logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+            logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         else:
             logger.error("repository error on %s %s: %s", request.method, request.url.path, exc)
         body = {"detail": "Internal server error.", "message": "Internal server error."}

@@ -18,8 +18,20 @@ async def test_register_then_login_returns_tokens_and_full_user(client):
     assert login["access"].startswith("eyJ") and login["access"].count(".") == 2
     assert login["refresh"] != login["access"]
     user = login["user"]
-    for key in ("id", "user_uuid", "username", "email", "first_name", "last_name", "full_name", "is_active",
-                "is_staff", "is_superuser", "date_joined", "profile"):
+    for key in (
+        "id",
+        "user_uuid",
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "full_name",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "date_joined",
+        "profile",
+    ):
         assert key in user
     assert user["full_name"] == "Ana Lopez"
     assert user["is_superuser"] is False

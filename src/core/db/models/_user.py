@@ -10,7 +10,7 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from sqlalchemy import Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db.base import JSONType, IdentityAuditBase
+from core.db.base import IdentityAuditBase, JSONType
 
 __all__ = ("User",)
 
