@@ -50,10 +50,10 @@ class AuthController(Controller):
     @post("/logout", status_code=HTTP_200_OK, operation_id="Logout")
     async def logout(
         self,
-        data: JSONBody[s.Logout | None],
         accounts: Accounts,
         current_user: CurrentUser,
         request: Request[Any, Any, Any],
+        data: JSONBody[s.Logout | None] = None,
     ) -> s.Message:
         """Revoke the access token in use and the refresh token sent."""
         await accounts.logout(current_user, request.auth, data.refresh if data else None)

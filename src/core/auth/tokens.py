@@ -15,6 +15,8 @@ import msgspec
 
 __all__ = ("InvalidTokenError", "TokenClaims", "TokenCodec")
 
+_MAX_ID = 2**63 - 1
+
 
 class InvalidTokenError(Exception):
     """The token is malformed, signed with another key, expired, or of the wrong type."""
@@ -86,13 +88,16 @@ class TokenCodec:
             raise InvalidTokenError(msg)
         try:
             user_id = int(payload["sub"])
-        except (TypeError, ValueError) as exc:
+            if not 0 < user_id < _MAX_ID:
+                raise ValueError(user_id)  # noqa: TRY301
+            return TokenClaims(
+                user_id=user_id,
+                jti=str(payload["jti"])[:64],
+                token_type=token_type,
+                issued_at=datetime.datetime.fromtimestamp(float(payload["iat"]), datetime.UTC),
+                expires_at=datetime.datetime.fromtimestamp(int(payload["exp"]), datetime.UTC),
+            )
+        except (TypeError, ValueError, OverflowError, OSError) as exc:
+            # Claims signed with our key but out of range (a key holder's mistake): still just an invalid token.
             msg = "Token is invalid."
             raise InvalidTokenError(msg) from exc
-        return TokenClaims(
-            user_id=user_id,
-            jti=str(payload["jti"]),
-            token_type=token_type,
-            issued_at=datetime.datetime.fromtimestamp(float(payload["iat"]), datetime.UTC),
-            expires_at=datetime.datetime.fromtimestamp(int(payload["exp"]), datetime.UTC),
-        )
