@@ -14,6 +14,7 @@ import click
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from litestar import Litestar
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from core.settings import Settings
@@ -39,26 +40,20 @@ def _run_with_session(settings: Settings, work: Callable[[AsyncSession], Awaitab
     asyncio.run(runner())
 
 
-def _settings_from(ctx: click.Context) -> Settings:
-    app = getattr(ctx.obj, "app", None) if ctx.obj is not None else None
-    if app is not None and "settings" in app.state:
-        settings: Settings = app.state.settings
-        return settings
-    from core.settings import get_settings
-
-    return get_settings()
+def _settings_from(app: Litestar) -> Settings:
+    settings: Settings = app.state.settings
+    return settings
 
 
 @click.command("createsuperuser")
 @click.option("--email", prompt=True, help="Email address (also the login).")
 @click.option("--username", default=None, help="Username (default: the part of the email before @).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Password.")
-@click.pass_context
-def createsuperuser(ctx: click.Context, email: str, username: str | None, password: str) -> None:
+def createsuperuser(app: Litestar, email: str, username: str | None, password: str) -> None:
     """Create a staff superuser, or promote and reset the password of an existing account with that email."""
     from core.auth.users import ensure_user
 
-    settings = _settings_from(ctx)
+    settings = _settings_from(app)
 
     async def work(session: AsyncSession) -> None:
         user, created = await ensure_user(
@@ -70,12 +65,11 @@ def createsuperuser(ctx: click.Context, email: str, username: str | None, passwo
 
 
 @click.command("seed-demo")
-@click.pass_context
-def seed_demo(ctx: click.Context) -> None:
+def seed_demo(app: Litestar) -> None:
     """Load demo data so a newcomer sees a living system (safe to run again: nothing is duplicated)."""
     from core.demo import seed
 
-    settings = _settings_from(ctx)
+    settings = _settings_from(app)
 
     async def work(session: AsyncSession) -> None:
         for line in await seed(session):

@@ -13,7 +13,7 @@ import msgspec
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.auth.passwords import hash_password, password_problems, verify_password
+from core.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from core.auth.tokens import InvalidTokenError, TokenClaims
 from core.db import models as m
 from core.dispatch import record_event
@@ -176,6 +176,8 @@ class AccountService:
             msg = "Invalid email or password."
             raise ApplicationError(msg)
         await limiter.reset(account_key)
+        if needs_rehash(user.password_hash):
+            user.password_hash = await hash_password(password)
         user.last_login = _now()
         await self.session.commit()
         access, refresh = self._issue_pair(user.id)
