@@ -10,9 +10,14 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
 
+from core.db import models as m
 from core.hookspecs import hookimpl
 from core.http.pagination import Page, page_params
+from core.http.params import DbSession
+from core.http.query import apply_ordering, apply_search
+from tests.helpers import ApiClient
 
 pytestmark = pytest.mark.anyio
 
@@ -45,12 +50,29 @@ async def upload(
     return result
 
 
+@get("/api/v1/demo/users", operation_id="ListDemoUsers", tags=["demo"], opt={"exclude_from_auth": True})
+async def list_users(request: Request[Any, Any, Any], db_session: DbSession) -> Page[str]:
+    """Usernames, with the core's search, ordering and page helpers."""
+    params = page_params(request)
+    stmt = apply_search(select(m.User), request.query_params.get("search"), [m.User.username, m.User.email])
+    stmt = apply_ordering(
+        stmt,
+        request.query_params.get("ordering"),
+        {"username": m.User.username, "date_joined": m.User.date_joined},
+        default=[m.User.username.asc()],
+        tiebreaker=m.User.id.asc(),
+    )
+    count = await db_session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = (await db_session.scalars(stmt.offset(params.offset).limit(params.limit))).all()
+    return params.build(count or 0, [user.username for user in rows])
+
+
 class DemoRoutes:
     """Contributes the demo routes."""
 
     @hookimpl
     def register_routes(self):
-        return [list_items, echo_query, upload]
+        return [list_items, echo_query, upload, list_users]
 
 
 @pytest.fixture(name="demo")
@@ -156,3 +178,19 @@ async def test_unknown_route_is_404_in_error_shape(client):
     response = await client.get("/api/v1/nothing-here/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found.", "message": "Not found."}
+
+
+async def test_search_and_ordering_helpers(demo):
+    """``?search=`` matches case-insensitively (wildcards are literal); ``?ordering=`` sorts; unknown fields are a 400."""
+    client = ApiClient(demo)
+    for name in ("zed_x", "Amy", "bob.1", "amanda"):
+        await client.register(username=name, email=f"{name}@ex.com")
+    found = (await demo.get("/api/v1/demo/users?search=AM")).json()
+    assert sorted(found["results"]) == ["Amy", "amanda"]
+    assert (await demo.get("/api/v1/demo/users?search=%25")).json()["results"] == []  # % is literal
+    assert (await demo.get("/api/v1/demo/users?search=_")).json()["results"] == ["zed_x"]  # _ is literal
+    ordered = (await demo.get("/api/v1/demo/users?ordering=-username")).json()["results"]
+    assert ordered == sorted(ordered, reverse=True)
+    bad = await demo.get("/api/v1/demo/users?ordering=password_hash")
+    assert bad.status_code == 400
+    assert "ordering" in bad.json()
