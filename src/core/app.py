@@ -18,13 +18,15 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Tag
 from litestar.plugins import CLIPlugin
+from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import __version__
-from core.auth.controllers import AuthController
+from core.routes import CORE_ROUTES
 from core.auth.deps import provide_current_user
 from core.auth.middleware import JWTAuthenticationMiddleware
 from core.auth.runtime import AuthRuntime
+from core.context import provide_ctx
 from core.db import models as m
 from core.db.config import build_db_config
 from core.dispatch import EventDispatcher
@@ -32,7 +34,7 @@ from core.http.errors import exception_to_response
 from core.http.middleware import apply_client_quirks
 from core.plugins import PluginConfigError, build_plugin_manager, collect
 from core.settings import Settings, SettingsError, get_settings
-from core.system.controllers import SystemController
+from core.storage import MEDIA_URL, LocalStorage
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -122,12 +124,21 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
         if redis is not None:
             await redis.aclose()
 
-    dependencies: dict[str, Any] = {"current_user": Provide(provide_current_user)}
+    dependencies: dict[str, Any] = {"current_user": Provide(provide_current_user), "ctx": Provide(provide_ctx)}
     for extra in collect(pm, "register_dependencies"):
         dependencies.update(extra)
 
     return ScrumApp(
-        route_handlers=[AuthController, SystemController, *collect(pm, "register_routes")],
+        route_handlers=[
+            *CORE_ROUTES,
+            create_static_files_router(
+                path=MEDIA_URL,
+                directories=[settings.var_dir / "media"],
+                opt={"exclude_from_auth": True},
+                include_in_schema=False,
+            ),
+            *collect(pm, "register_routes"),
+        ],
         dependencies=dependencies,
         signature_namespace={"m": m, "AsyncSession": AsyncSession, "State": State, "Request": Request},
         plugins=[SQLAlchemyPlugin(config=db_config), ScrumCLIPlugin(pm)],
@@ -162,6 +173,7 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
                 "dispatcher": EventDispatcher(pm),
                 "auth": AuthRuntime.from_settings(settings, redis),
                 "redis": redis,
+                "storage": LocalStorage(settings.var_dir / "media"),
             }
         ),
         on_startup=[on_startup],

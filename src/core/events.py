@@ -7,11 +7,19 @@ time a handler runs, so a handler re-reads what it needs through the core's publ
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import ClassVar
 
 import msgspec
 
-__all__ = ("Event", "PasswordResetRequested", "UserRegistered")
+__all__ = (
+    "Event",
+    "MemberInvited",
+    "OrganizationCreated",
+    "PasswordResetRequested",
+    "ProjectCreated",
+    "UserRegistered",
+)
 
 
 class Event(msgspec.Struct, frozen=True, kw_only=True):
@@ -43,3 +51,38 @@ class PasswordResetRequested(Event, frozen=True, kw_only=True):
     token: str
     reset_url: str
     expires_at: datetime.datetime
+
+
+class OrganizationCreated(Event, frozen=True, kw_only=True):
+    """A new organization (tenant) was created; its creator is the owner."""
+
+    hook: ClassVar[str] = "on_tenant_created"
+    organization_id: uuid.UUID
+    name: str
+    owner_id: int
+
+
+class MemberInvited(Event, frozen=True, kw_only=True):
+    """Someone was invited to an organization. ``accept_url`` carries the token; the notifications plugin mails it."""
+
+    hook: ClassVar[str] = "on_member_invited"
+    invitation_id: uuid.UUID
+    organization_id: uuid.UUID
+    organization_name: str
+    email: str
+    role: str
+    token: str
+    accept_url: str
+    expires_at: datetime.datetime
+    resent: bool = False
+
+
+class ProjectCreated(Event, frozen=True, kw_only=True):
+    """A project was created, with its default issue types, workflow and configuration."""
+
+    hook: ClassVar[str] = "on_project_created"
+    project_id: uuid.UUID
+    workspace_id: uuid.UUID
+    organization_id: uuid.UUID
+    key: str
+    name: str

@@ -27,7 +27,13 @@ if TYPE_CHECKING:
     from litestar.di import Provide
     from litestar.types import ControllerRouterHandler
 
-    from core.events import PasswordResetRequested, UserRegistered
+    from core.events import (
+        MemberInvited,
+        OrganizationCreated,
+        PasswordResetRequested,
+        ProjectCreated,
+        UserRegistered,
+    )
 
 __all__ = ("PROJECT_NAME", "hookimpl", "hookspec")
 
@@ -110,6 +116,32 @@ def on_password_reset_requested(event: PasswordResetRequested) -> Awaitable[None
     The notifications plugin mails ``event.reset_url`` to ``event.email``. Never log the token in production.
 
     :param event: the user, the raw single-use token, the link and its expiry.
+    """
+
+
+@hookspec
+def on_tenant_created(event: OrganizationCreated) -> Awaitable[None] | None:
+    """An organization was created (its creator is the owner). Fired after commit.
+
+    :param event: the organization's id and name, and the owner's user id.
+    """
+
+
+@hookspec
+def on_member_invited(event: MemberInvited) -> Awaitable[None] | None:
+    """Someone was invited to an organization (or an invitation was re-sent). Fired after commit.
+
+    The notifications plugin mails ``event.accept_url`` to ``event.email``.
+
+    :param event: the invitation, its organization, role, token, link and expiry.
+    """
+
+
+@hookspec
+def on_project_created(event: ProjectCreated) -> Awaitable[None] | None:
+    """A project was created together with its default issue types, workflow and configuration. Fired after commit.
+
+    :param event: the project's id, key and name, and its workspace and organization.
     """
 
 

@@ -41,6 +41,16 @@ def _diff(connection):
     return compare_metadata(context, metadata)
 
 
+def _summary(differences):
+    """``[("add_table", "projects"), ("add_column", "users.bio"), ...]``: short enough to read in a failure."""
+    flat = [d for group in differences for d in (group if isinstance(group, list) else [group])]
+    summary = []
+    for op in flat:
+        name = getattr(op[1], "name", None) or (f"{op[2]}.{op[3]}" if len(op) > 3 else op[2])
+        summary.append((op[0], str(name)))
+    return summary
+
+
 async def _fresh_database(tmp_path: Path) -> tuple[str, str | None]:
     if not ON_POSTGRES:
         return f"sqlite+aiosqlite:///{(tmp_path / 'migrated.db').as_posix()}", None
@@ -69,7 +79,7 @@ async def test_upgrade_head_matches_models_and_downgrade_empties(tmp_path):
         engine = create_async_engine(url)
         async with engine.connect() as conn:
             differences = await conn.run_sync(_diff)
-        assert differences == [], f"models and migrations differ: {differences}"
+        assert differences == [], f"models and migrations differ: {_summary(differences)}"
         subprocess.run([*alembic, "downgrade", "base"], cwd=ROOT, env=env, check=True, capture_output=True)
         async with engine.connect() as conn:
             left = await conn.run_sync(lambda c: set(c.dialect.get_table_names(c)) - {"alembic_version"})
