@@ -7,9 +7,9 @@ Create Date: 2026-11-26 04:24:27.014870
 
 from __future__ import annotations
 
+import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
-import advanced_alchemy.types
 from sqlalchemy.dialects import postgresql
 
 revision = "0002"

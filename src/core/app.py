@@ -22,7 +22,6 @@ from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import __version__
-from core.routes import CORE_ROUTES
 from core.auth.deps import provide_current_user
 from core.auth.middleware import JWTAuthenticationMiddleware
 from core.auth.runtime import AuthRuntime
@@ -33,6 +32,7 @@ from core.dispatch import EventDispatcher
 from core.http.errors import exception_to_response
 from core.http.middleware import apply_client_quirks
 from core.plugins import PluginConfigError, build_plugin_manager, collect
+from core.routes import CORE_ROUTES
 from core.settings import Settings, SettingsError, get_settings
 from core.storage import MEDIA_URL, LocalStorage
 

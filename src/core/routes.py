@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.auth.controllers import AuthController
+from core.organizations.controllers import InvitationController, OrganizationController, OrgMemberController
 from core.system.controllers import SystemController
 
 __all__ = ("CORE_ROUTES",)
@@ -10,4 +11,7 @@ __all__ = ("CORE_ROUTES",)
 CORE_ROUTES = [
     AuthController,
     SystemController,
+    OrganizationController,
+    OrgMemberController,
+    InvitationController,
 ]

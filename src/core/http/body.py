@@ -76,7 +76,9 @@ async def read_body(request: Request[Any, Any, Any], struct_type: type[T]) -> tu
         fields: dict[str, Any] = {}
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
-                files[key] = Upload(filename=value.filename or "", content_type=value.content_type or "", data=await value.read())
+                files[key] = Upload(
+                    filename=value.filename or "", content_type=value.content_type or "", data=await value.read()
+                )
             elif key not in fields:
                 fields[key] = value
         return _convert(struct_type, _coerce_form(struct_type, fields), strict=False), files

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
+from sqlalchemy.orm import QueryableAttribute
 
 from core.http.errors import FieldErrors
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from sqlalchemy import ColumnElement, Select
+    from sqlalchemy import Select
 
-__all__ = ("apply_ordering", "apply_search", "like_pattern")
+__all__ = ("Column", "apply_ordering", "apply_search", "like_pattern")
+
+StmtT = TypeVar("StmtT", bound="Select[*tuple[Any, ...]]")
+Column: TypeAlias = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 def like_pattern(term: str) -> str:
@@ -22,7 +26,7 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def apply_search(stmt: Select[Any], term: str | None, columns: Sequence[ColumnElement[Any]]) -> Select[Any]:
+def apply_search(stmt: StmtT, term: str | None, columns: Sequence[Column]) -> StmtT:
     """Keep rows where any of ``columns`` contains ``term`` (case-insensitive). Blank terms change nothing."""
     term = (term or "").strip()
     if not term:
@@ -32,12 +36,12 @@ def apply_search(stmt: Select[Any], term: str | None, columns: Sequence[ColumnEl
 
 
 def apply_ordering(
-    stmt: Select[Any],
+    stmt: StmtT,
     ordering: str | None,
-    allowed: Mapping[str, ColumnElement[Any]],
-    default: Sequence[ColumnElement[Any]],
-    tiebreaker: ColumnElement[Any] | None = None,
-) -> Select[Any]:
+    allowed: Mapping[str, Column],
+    default: Sequence[Any],
+    tiebreaker: Column | None = None,
+) -> StmtT:
     """Order by ``ordering`` (``name`` or ``-name``, comma-separated) among ``allowed``; unknown names are a 400."""
     clauses: list[Any] = []
     for raw in (ordering or "").split(","):

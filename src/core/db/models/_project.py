@@ -75,9 +75,7 @@ class ProjectConfig(UUIDv7AuditBase):
 
     __tablename__ = "project_configs"
 
-    project_id: Mapped[uuid.UUID] = mapped_column(
-        GUID, ForeignKey("projects.id", ondelete="CASCADE"), unique=True
-    )
+    project_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("projects.id", ondelete="CASCADE"), unique=True)
     sprint_duration: Mapped[int] = mapped_column(Integer, default=2)
     auto_close_sprints: Mapped[bool] = mapped_column(Boolean, default=False)
     estimation_type: Mapped[str] = mapped_column(String(16), default="story_points")
