@@ -1,0 +1,1 @@
+"""Workspaces: team spaces inside an organization, and their members (``/api/v1/workspaces/...``)."""

@@ -1,0 +1,108 @@
+"""A small tenancy world for access tests: one organization with a persona for every access tier, and a stranger.
+
+Rows are inserted directly (no password hashing) and tokens are issued with the app's own codec, so building a
+world costs a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.db import models as m
+
+PERSONAS = (
+    "anonymous",
+    "stranger",
+    "org_member",
+    "workspace_member",
+    "project_viewer",
+    "project_admin",
+    "org_owner",
+)
+_ids = itertools.count(1)
+
+
+@dataclass
+class World:
+    """Ids of everything the access tests address, and a token per persona."""
+
+    users: dict[str, m.User] = field(default_factory=dict)
+    tokens: dict[str, str | None] = field(default_factory=dict)
+    org: m.Organization | None = None
+    workspace: m.Workspace | None = None
+    project: m.Project | None = None
+    other_org: m.Organization | None = None
+    other_workspace: m.Workspace | None = None
+    other_project: m.Project | None = None
+    invitation: m.Invitation | None = None
+    members: dict[str, uuid.UUID] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _user(persona: str) -> m.User:
+    n = next(_ids)
+    return m.User(email=f"{persona}-{n}@world.test", username=f"{persona}_{n}", first_name=persona, last_name=str(n))
+
+
+async def build_world(session: Any, codec: Any) -> World:
+    """Insert the world and return it (committed)."""
+    world = World()
+    for persona in PERSONAS[1:]:
+        world.users[persona] = _user(persona)
+        session.add(world.users[persona])
+    await session.flush()
+    owner = world.users["org_owner"]
+    world.org = m.Organization(name="World Org", slug=f"world-{next(_ids)}", owner_id=owner.id)
+    world.other_org = m.Organization(
+        name="Other Org", slug=f"other-{next(_ids)}", owner_id=world.users["stranger"].id
+    )
+    session.add_all([world.org, world.other_org])
+    await session.flush()
+    roles = {"org_owner": "owner", "org_member": "member", "workspace_member": "member",
+             "project_viewer": "member", "project_admin": "member"}
+    for persona, role in roles.items():
+        member = m.OrgMember(organization_id=world.org.id, user_id=world.users[persona].id, role=role)
+        session.add(member)
+        await session.flush()
+        world.members[persona] = member.id
+    session.add(m.OrgMember(organization_id=world.other_org.id, user_id=world.users["stranger"].id, role="owner"))
+    world.workspace = m.Workspace(organization_id=world.org.id, name="Private WS", slug="private", visibility="private")
+    world.other_workspace = m.Workspace(organization_id=world.other_org.id, name="Other WS", slug="other")
+    session.add_all([world.workspace, world.other_workspace])
+    await session.flush()
+    ws_member = m.WorkspaceMember(
+        workspace_id=world.workspace.id, user_id=world.users["workspace_member"].id, role="member"
+    )
+    session.add(ws_member)
+    session.add(m.WorkspaceMember(workspace_id=world.other_workspace.id, user_id=world.users["stranger"].id, role="admin"))
+    await session.flush()
+    world.members["ws:workspace_member"] = ws_member.id
+    world.project = m.Project(workspace_id=world.workspace.id, name="World Project", slug="world", key="WORLD")
+    world.other_project = m.Project(workspace_id=world.other_workspace.id, name="Other", slug="other", key="OTH")
+    session.add_all([world.project, world.other_project])
+    await session.flush()
+    for persona, role in (("project_viewer", "viewer"), ("project_admin", "admin")):
+        pm = m.ProjectMember(project_id=world.project.id, user_id=world.users[persona].id, role=role)
+        session.add(pm)
+        await session.flush()
+        world.members[f"project:{persona}"] = pm.id
+    session.add(m.ProjectConfig(project_id=world.project.id))
+    world.invitation = m.Invitation(
+        organization_id=world.org.id,
+        email="invitee@world.test",
+        role="member",
+        token=secrets.token_urlsafe(32),
+        invited_by_id=owner.id,
+        expires_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=7),
+    )
+    session.add(world.invitation)
+    await session.commit()
+    world.tokens = {"anonymous": None} | {
+        persona: codec.issue(user.id, "access")[0] for persona, user in world.users.items()
+    }
+    return world
