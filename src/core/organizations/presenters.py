@@ -36,6 +36,10 @@ def organization(row: OrganizationRow) -> s.Organization:
         workspace_count=row.workspace_count,
         project_count=row.project_count,
         current_user_role=row.role,
+        team_members_change_pct=row.team_members_change_pct,
+        total_workspaces_change_pct=row.total_workspaces_change_pct,
+        active_projects_change_pct=row.active_projects_change_pct,
+        organizations_change_pct=row.organizations_change_pct,
         created_at=org.created_at,
         updated_at=org.updated_at,
     )

@@ -60,6 +60,10 @@ class Organization(msgspec.Struct):
     workspace_count: int
     project_count: int
     current_user_role: str | None
+    team_members_change_pct: float
+    total_workspaces_change_pct: float
+    active_projects_change_pct: float
+    organizations_change_pct: float
     created_at: datetime.datetime
     updated_at: datetime.datetime
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,8 @@ PLANS = ("free", "basic", "premium", "enterprise")
 # The original API's spellings, accepted and stored as the web client's.
 _TYPE_SYNONYMS = {"enterprise": "corporation", "agency": "other", "nonprofit": "non_profit", "education": "educational"}
 _PLAN_SYNONYMS = {"professional": "premium"}
+# Dashboard growth figures compare with this long ago.
+CHANGE_WINDOW = datetime.timedelta(days=7)
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -55,6 +58,10 @@ class OrganizationRow(msgspec.Struct):
     workspace_count: int
     project_count: int
     role: str | None
+    team_members_change_pct: float = 0.0
+    total_workspaces_change_pct: float = 0.0
+    active_projects_change_pct: float = 0.0
+    organizations_change_pct: float = 0.0
 
 
 def _choice(value: str, choices: tuple[str, ...], synonyms: dict[str, str], field: str) -> str:
@@ -76,18 +83,15 @@ async def unique_slug(ctx: RequestCtx, base: str, taken: Select[Any]) -> str:
     return f"{base}-{n}"
 
 
-def _counts(organization: type[m.Organization] = m.Organization) -> tuple[Any, Any, Any]:
-    members = (
-        select(func.count(m.OrgMember.id))
-        .where(m.OrgMember.organization_id == organization.id, m.OrgMember.is_active.is_(True))
-        .correlate(organization)
-        .scalar_subquery()
+def _counts(
+    organization: type[m.Organization] = m.Organization, before: datetime.datetime | None = None
+) -> tuple[Any, Any, Any]:
+    """Correlated counts of active members, workspaces and projects (those that existed ``before``, if given)."""
+    members = select(func.count(m.OrgMember.id)).where(
+        m.OrgMember.organization_id == organization.id, m.OrgMember.is_active.is_(True)
     )
-    workspaces = (
-        select(func.count(m.Workspace.id))
-        .where(m.Workspace.organization_id == organization.id, m.Workspace.is_active.is_(True))
-        .correlate(organization)
-        .scalar_subquery()
+    workspaces = select(func.count(m.Workspace.id)).where(
+        m.Workspace.organization_id == organization.id, m.Workspace.is_active.is_(True)
     )
     projects = (
         select(func.count(m.Project.id))
@@ -97,10 +101,23 @@ def _counts(organization: type[m.Organization] = m.Organization) -> tuple[Any, A
             m.Workspace.is_active.is_(True),
             m.Project.is_active.is_(True),
         )
-        .correlate(organization)
-        .scalar_subquery()
     )
-    return members, workspaces, projects
+    if before is not None:
+        members = members.where(m.OrgMember.joined_at < before)
+        workspaces = workspaces.where(m.Workspace.created_at < before)
+        projects = projects.where(m.Project.created_at < before)
+    return (
+        members.correlate(organization).scalar_subquery(),
+        workspaces.correlate(organization).scalar_subquery(),
+        projects.correlate(organization).scalar_subquery(),
+    )
+
+
+def change_pct(now: int, before: int) -> float:
+    """Growth over the comparison window in percent (100 when something appeared from nothing)."""
+    if before == 0:
+        return 100.0 if now else 0.0
+    return round((now - before) * 100 / before, 1)
 
 
 class OrganizationService:
@@ -111,9 +128,11 @@ class OrganizationService:
 
     def _rows(self) -> Select[Any]:
         members, workspaces, projects = _counts()
+        week_ago = datetime.datetime.now(datetime.UTC) - CHANGE_WINDOW
+        before = _counts(before=week_ago)
         my_role = aliased(m.OrgMember)
         return (
-            select(m.Organization, m.User, members, workspaces, projects, my_role.role)
+            select(m.Organization, m.User, members, workspaces, projects, my_role.role, *before)
             .join(
                 my_role,
                 (my_role.organization_id == m.Organization.id)
@@ -125,9 +144,36 @@ class OrganizationService:
         )
 
     @staticmethod
-    def _row(result: Any) -> OrganizationRow:
-        org, owner, members, workspaces, projects, role = result
-        return OrganizationRow(org, owner, members or 0, workspaces or 0, projects or 0, role)
+    def _row(result: Any, organizations_change_pct: float = 0.0) -> OrganizationRow:
+        org, owner, members, workspaces, projects, role, members_before, workspaces_before, projects_before = result
+        return OrganizationRow(
+            org,
+            owner,
+            members or 0,
+            workspaces or 0,
+            projects or 0,
+            role,
+            team_members_change_pct=change_pct(members or 0, members_before or 0),
+            total_workspaces_change_pct=change_pct(workspaces or 0, workspaces_before or 0),
+            active_projects_change_pct=change_pct(projects or 0, projects_before or 0),
+            organizations_change_pct=organizations_change_pct,
+        )
+
+    async def _organizations_change_pct(self) -> float:
+        """How much the caller's number of organizations grew over the comparison window."""
+        week_ago = datetime.datetime.now(datetime.UTC) - CHANGE_WINDOW
+        mine = (m.OrgMember.user_id == self.ctx.user.id) & m.OrgMember.is_active.is_(True)
+        row = (
+            await self.ctx.session.execute(
+                select(
+                    func.count(m.OrgMember.id),
+                    func.count(m.OrgMember.id).filter(m.OrgMember.joined_at < week_ago),
+                )
+                .join(m.Organization, m.Organization.id == m.OrgMember.organization_id)
+                .where(mine, m.Organization.is_active.is_(True))
+            )
+        ).one()
+        return change_pct(row[0] or 0, row[1] or 0)
 
     async def list(
         self, params: PageParams, search: str | None, ordering: str | None
@@ -149,7 +195,8 @@ class OrganizationService:
             tiebreaker=m.Organization.id,
         )
         rows = (await self.ctx.session.execute(stmt.offset(params.offset).limit(params.limit))).all()
-        return count or 0, [self._row(row) for row in rows]
+        growth = await self._organizations_change_pct()
+        return count or 0, [self._row(row, growth) for row in rows]
 
     async def get(self, org_id: uuid.UUID) -> OrganizationRow:
         """One of the caller's organizations; others are a 404."""

@@ -38,6 +38,10 @@ async def test_create_org_derives_slug_and_makes_caller_owner(client):
     assert second["slug"] == "area-cinco-2"
     listed = (await owner.get("/api/v1/orgs/organizations/")).json()
     assert listed["count"] == 2
+    # Dashboard growth figures: everything is new this week.
+    assert listed["results"][0]["team_members_change_pct"] == 100.0
+    assert listed["results"][0]["organizations_change_pct"] == 100.0
+    assert listed["results"][0]["total_workspaces_change_pct"] == 0.0
     members = (await owner.get(f"/api/v1/orgs/organizations/{first['id']}/members/")).json()
     assert [mb["role"] for mb in members["results"]] == ["owner"]
 
