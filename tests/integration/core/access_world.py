@@ -58,13 +58,16 @@ async def build_world(session: Any, codec: Any) -> World:
     await session.flush()
     owner = world.users["org_owner"]
     world.org = m.Organization(name="World Org", slug=f"world-{next(_ids)}", owner_id=owner.id)
-    world.other_org = m.Organization(
-        name="Other Org", slug=f"other-{next(_ids)}", owner_id=world.users["stranger"].id
-    )
+    world.other_org = m.Organization(name="Other Org", slug=f"other-{next(_ids)}", owner_id=world.users["stranger"].id)
     session.add_all([world.org, world.other_org])
     await session.flush()
-    roles = {"org_owner": "owner", "org_member": "member", "workspace_member": "member",
-             "project_viewer": "member", "project_admin": "member"}
+    roles = {
+        "org_owner": "owner",
+        "org_member": "member",
+        "workspace_member": "member",
+        "project_viewer": "member",
+        "project_admin": "member",
+    }
     for persona, role in roles.items():
         member = m.OrgMember(organization_id=world.org.id, user_id=world.users[persona].id, role=role)
         session.add(member)
@@ -79,7 +82,9 @@ async def build_world(session: Any, codec: Any) -> World:
         workspace_id=world.workspace.id, user_id=world.users["workspace_member"].id, role="member"
     )
     session.add(ws_member)
-    session.add(m.WorkspaceMember(workspace_id=world.other_workspace.id, user_id=world.users["stranger"].id, role="admin"))
+    session.add(
+        m.WorkspaceMember(workspace_id=world.other_workspace.id, user_id=world.users["stranger"].id, role="admin")
+    )
     await session.flush()
     world.members["ws:workspace_member"] = ws_member.id
     world.project = m.Project(workspace_id=world.workspace.id, name="World Project", slug="world", key="WORLD")

@@ -67,9 +67,7 @@ async def _disposable_org(world: World, session: Any) -> uuid.UUID:
     org = m.Organization(name="Doomed", slug=f"doomed-{uuid.uuid4().hex[:8]}", owner_id=world.users["org_owner"].id)
     session.add(org)
     await session.flush()
-    roles = await session.execute(
-        m.OrgMember.__table__.select().where(m.OrgMember.organization_id == world.org.id)
-    )
+    roles = await session.execute(m.OrgMember.__table__.select().where(m.OrgMember.organization_id == world.org.id))
     for row in roles.mappings():
         session.add(m.OrgMember(organization_id=org.id, user_id=row["user_id"], role=row["role"]))
     await session.commit()
@@ -131,7 +129,9 @@ async def _logo(world: World, session: Any) -> Call:
 
 
 async def _invite(world: World, session: Any) -> Call:
-    return Call("/api/v1/orgs/invitations", {"organization": str(world.org.id), "email": f"{uuid.uuid4().hex[:8]}@x.test"})
+    return Call(
+        "/api/v1/orgs/invitations", {"organization": str(world.org.id), "email": f"{uuid.uuid4().hex[:8]}@x.test"}
+    )
 
 
 MATRIX: dict[tuple[str, str], Cell] = {
@@ -219,11 +219,7 @@ async def test_access_matrix(client, db, method, path):
         results[persona] = response.status_code
     expected = {
         persona: (
-            cell.ok
-            if persona in cell.allowed
-            else 401
-            if persona == "anonymous" and not cell.public
-            else cell.denied
+            cell.ok if persona in cell.allowed else 401 if persona == "anonymous" and not cell.public else cell.denied
         )
         for persona in PERSONAS
     }

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+from litestar.testing import AsyncTestClient
+
+from core.hookspecs import hookimpl
+from tests.helpers import ApiClient
 
 pytestmark = pytest.mark.anyio
 
@@ -94,8 +100,6 @@ async def test_delete_needs_confirmation_when_it_holds_workspaces(client, db):
     owner, _ = await client.signed_up()
     org = await make_org(owner)
     async with db() as session:
-        import uuid
-
         session.add(m.Workspace(organization_id=uuid.UUID(org["id"]), name="W", slug="w"))
         await session.commit()
     refused = await owner.delete(f"/api/v1/orgs/organizations/{org['id']}/")
@@ -141,3 +145,39 @@ async def test_invitation_accept_and_roles_with_last_owner_protected(client):
     assert (
         await newcomer.patch(f"/api/v1/orgs/members/{owner_member['id']}/update-role/", json={"role": "guest"})
     ).status_code == 404
+
+
+class TenancyEvents:
+    """Captures organization and invitation events, as the notifications plugin would."""
+
+    def __init__(self) -> None:
+        self.events: list[object] = []
+
+    @hookimpl
+    def on_tenant_created(self, event):
+        self.events.append(event)
+
+    @hookimpl
+    async def on_member_invited(self, event):
+        self.events.append(event)
+
+
+async def test_tenant_created_and_member_invited_events_carry_what_a_mailer_needs(app_factory):
+    """Creating an organization and inviting someone each fire one event after commit; resending fires again."""
+    catcher = TenancyEvents()
+    async with AsyncTestClient(app=app_factory(available={"catcher": catcher})) as raw:
+        owner, login = await ApiClient(raw).signed_up()
+        org = await make_org(owner, name="Evented")
+        invited = await owner.post(
+            "/api/v1/orgs/invitations/", json={"organization": org["id"], "email": "guest@example.com", "role": "guest"}
+        )
+        invitation = invited.json()["invitation"]
+        await owner.post(f"/api/v1/orgs/invitations/{invitation['id']}/resend/", json={})
+    created, invited_event, resent = catcher.events
+    assert created.organization_id == uuid.UUID(org["id"])
+    assert created.owner_id == login["user"]["id"]
+    assert invited_event.email == "guest@example.com"
+    assert invited_event.role == "guest"
+    assert invited_event.accept_url.endswith(f"token={invitation['token']}")
+    assert invited_event.resent is False
+    assert resent.resent is True
