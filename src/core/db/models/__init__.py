@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from core.db.models._activity import Activity
+from core.db.models._agile import Board, BoardColumn, Sprint
 from core.db.models._auth import PasswordResetToken, RevokedToken
+from core.db.models._events import EventDelivery
+from core.db.models._issue import Attachment, Comment, Issue, IssueLink
 from core.db.models._project import (
     IssueType,
     Project,
@@ -17,7 +20,14 @@ from core.db.models._user import User
 
 __all__ = (
     "Activity",
+    "Attachment",
+    "Board",
+    "BoardColumn",
+    "Comment",
+    "EventDelivery",
     "Invitation",
+    "Issue",
+    "IssueLink",
     "IssueType",
     "OrgMember",
     "Organization",
@@ -26,6 +36,7 @@ __all__ = (
     "ProjectConfig",
     "ProjectMember",
     "RevokedToken",
+    "Sprint",
     "User",
     "WorkflowStatus",
     "WorkflowTransition",

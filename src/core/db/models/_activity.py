@@ -24,6 +24,7 @@ class Activity(UUIDv7AuditBase):
         Index("ix_activity_log_project_created", "project_id", "created_at"),
         Index("ix_activity_log_workspace_created", "workspace_id", "created_at"),
         Index("ix_activity_log_organization_created", "organization_id", "created_at"),
+        Index("ix_activity_log_undelivered", "event_hook", "delivered_at"),
     )
 
     user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"), default=None)
@@ -38,7 +39,10 @@ class Activity(UUIDv7AuditBase):
     workspace_id: Mapped[uuid.UUID | None] = mapped_column(GUID, default=None)
     project_id: Mapped[uuid.UUID | None] = mapped_column(GUID, default=None)
     ip_address: Mapped[str | None] = mapped_column(String(45), default=None)
-    # When the lifecycle event carried by this row was handed to every plugin (null = not yet).
+    # The lifecycle event this row carries (the row is the event's durable record): the hook and its payload.
+    event_hook: Mapped[str | None] = mapped_column(String(64), default=None)
+    event_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
+    # When that event was handed to every plugin (null = not yet, or no event).
     delivered_at: Mapped[datetime.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
     user: Mapped[User | None] = relationship(lazy="raise")
