@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from typing import TYPE_CHECKING, Any, cast
@@ -112,12 +113,23 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
     db_config = build_db_config(settings)
     plugin_tags = [Tag(name=t["name"], description=t.get("description")) for t in collect(pm, "register_openapi_tags")]
 
+    dispatcher = EventDispatcher(pm, db_config.create_session_maker())
+    background: list[asyncio.Task[None]] = []
+
     async def on_startup(app: Litestar) -> None:
         for result in pm.hook.on_startup(app=app):
             if result is not None:
                 await result
+        # Events a previous process committed but did not get to deliver.
+        try:
+            await dispatcher.sweep()
+        except Exception:
+            logger.exception("start-up event sweep failed")
+        background.append(asyncio.create_task(dispatcher.run_sweeper(settings.event_sweep_interval)))
 
     async def on_shutdown(app: Litestar) -> None:
+        for task in background:
+            task.cancel()
         for result in pm.hook.on_shutdown(app=app):
             if result is not None:
                 await result
@@ -170,7 +182,7 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
             {
                 "settings": settings,
                 "plugin_manager": pm,
-                "dispatcher": EventDispatcher(pm),
+                "dispatcher": dispatcher,
                 "auth": AuthRuntime.from_settings(settings, redis),
                 "redis": redis,
                 "storage": LocalStorage(settings.var_dir / "media"),

@@ -19,6 +19,7 @@ __all__ = (
     "PasswordResetRequested",
     "ProjectCreated",
     "UserRegistered",
+    "event_type_for",
 )
 
 
@@ -28,6 +29,8 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
     hook: ClassVar[str]
     occurred_at: datetime.datetime = msgspec.field(default_factory=lambda: datetime.datetime.now(datetime.UTC))
     actor_id: int | None = None
+    # The id of the activity row that records this event: stable across redeliveries (an idempotency key).
+    event_id: uuid.UUID | None = None
 
 
 class UserRegistered(Event, frozen=True, kw_only=True):
@@ -86,3 +89,14 @@ class ProjectCreated(Event, frozen=True, kw_only=True):
     organization_id: uuid.UUID
     key: str
     name: str
+
+
+def event_type_for(hook: str) -> type[Event] | None:
+    """The event class delivered through ``hook`` (to rebuild stored events), or None."""
+    pending: list[type[Event]] = [Event]
+    while pending:
+        cls = pending.pop()
+        if cls.__dict__.get("hook") == hook:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None

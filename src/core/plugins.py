@@ -115,40 +115,29 @@ def collect(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[Any
     return results
 
 
-async def notify(pm: pluggy.PluginManager, event: Event) -> int:
-    """Deliver ``event`` to every implementation of its lifecycle hook.
+async def call_impl(impl: pluggy.HookImpl, event: Event) -> bool:
+    """Call one lifecycle hook implementation with ``event``, awaiting it if needed.
 
-    Each implementation is called on its own and awaited if it returns an awaitable, so one that raises is
-    logged (with its plugin's name) and neither stops the others nor reaches the caller.
-
-    Returns:
-        The number of handlers that failed.
+    A failure is logged with the plugin's name and reported as ``False``; it never reaches the caller.
     """
-    hook = getattr(pm.hook, event.hook)
-    pending: list[tuple[str, Any]] = []
-    failures = 0
-    for impl in hook.get_hookimpls():
-        kwargs = dict.fromkeys(impl.argnames, event)
-        try:
-            result = impl.function(**kwargs)
-        except Exception:
-            failures += 1
-            logger.exception("plugin %r failed in %s", impl.plugin_name, event.hook)
-            continue
+    try:
+        result = impl.function(**dict.fromkeys(impl.argnames, event))
         if inspect.isawaitable(result):
-            pending.append((impl.plugin_name, result))
-    if pending:
-        outcomes = await asyncio.gather(*(aw for _, aw in pending), return_exceptions=True)
-        for (plugin_name, _), outcome in zip(pending, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                failures += 1
-                logger.error(
-                    "plugin %r failed in %s",
-                    plugin_name,
-                    event.hook,
-                    exc_info=(type(outcome), outcome, outcome.__traceback__),
-                )
-    return failures
+            await result
+    except Exception:
+        logger.exception("plugin %r failed in %s", impl.plugin_name, event.hook)
+        return False
+    return True
+
+
+async def notify(pm: pluggy.PluginManager, event: Event) -> int:
+    """Deliver ``event`` to every implementation of its hook, concurrently; return how many failed.
+
+    pluggy's own call loop stops at the first implementation that raises; this calls each on its own.
+    """
+    impls = getattr(pm.hook, event.hook).get_hookimpls()
+    outcomes = await asyncio.gather(*(call_impl(impl, event) for impl in impls))
+    return sum(1 for ok in outcomes if not ok)
 
 
 def describe_plugins(pm: pluggy.PluginManager) -> list[dict[str, Any]]:

@@ -116,6 +116,7 @@ class Settings:
     login_rate_per_account: int = 10
     login_rate_window: int = 300
     log_level: str = "INFO"
+    event_sweep_interval: float = 60.0
 
     @property
     def is_production(self) -> bool:
@@ -193,6 +194,7 @@ class Settings:
             login_rate_per_account=_int(env, "LOGIN_RATE_LIMIT_PER_ACCOUNT", 10),
             login_rate_window=_int(env, "LOGIN_RATE_LIMIT_WINDOW", 300),
             log_level=log_level,
+            event_sweep_interval=float(_int(env, "SCRUM_EVENT_SWEEP_INTERVAL", 60)),
         )
 
 

@@ -58,9 +58,7 @@ class BoardColumn(UUIDv7AuditBase):
     __tablename__ = "board_columns"
 
     board_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("boards.id", ondelete="CASCADE"), index=True)
-    workflow_status_id: Mapped[uuid.UUID] = mapped_column(
-        GUID, ForeignKey("workflow_statuses.id", ondelete="CASCADE")
-    )
+    workflow_status_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("workflow_statuses.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     order: Mapped[int] = mapped_column(Integer, default=0)
     min_wip: Mapped[int | None] = mapped_column(Integer, default=None)

@@ -51,7 +51,9 @@ class Issue(UUIDv7AuditBase):
     assignee_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="SET NULL"), default=None, index=True
     )
-    reporter_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    reporter_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
     parent_id: Mapped[uuid.UUID | None] = mapped_column(
         GUID, ForeignKey("issues.id", ondelete="SET NULL"), default=None, index=True
     )
