@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Select
 
-__all__ = ("Column", "apply_ordering", "apply_search", "like_pattern")
+__all__ = ("Column", "StmtT", "apply_ordering", "apply_search", "like_pattern")
 
 StmtT = TypeVar("StmtT", bound="Select[*tuple[Any, ...]]")
 Column: TypeAlias = ColumnElement[Any] | QueryableAttribute[Any]

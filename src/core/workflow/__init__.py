@@ -1,0 +1,1 @@
+"""Per-project issue types and workflows: statuses and the transitions allowed between them."""
