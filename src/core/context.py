@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.access import AccessPolicy
 from core.auth.deps import client_ip
@@ -23,7 +24,7 @@ __all__ = ("Ctx", "RequestCtx", "provide_ctx")
 class RequestCtx:
     """Everything a service needs about the current request. Services own the transaction of ``session``."""
 
-    session: Any
+    session: AsyncSession
     user: m.User
     policy: AccessPolicy
     dispatcher: EventDispatcher

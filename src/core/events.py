@@ -91,6 +91,67 @@ class ProjectCreated(Event, frozen=True, kw_only=True):
     name: str
 
 
+class IssueEvent(Event, frozen=True, kw_only=True):
+    """Base of the issue events: where the issue lives and what it is called."""
+
+    issue_id: uuid.UUID
+    issue_key: str
+    project_id: uuid.UUID
+    workspace_id: uuid.UUID
+    organization_id: uuid.UUID
+
+
+class IssueCreated(IssueEvent, frozen=True, kw_only=True):
+    """An issue was created."""
+
+    hook: ClassVar[str] = "on_issue_created"
+    title: str
+    reporter_id: int | None
+    assignee_id: int | None
+    status_id: uuid.UUID
+    sprint_id: uuid.UUID | None = None
+
+
+class IssueUpdated(IssueEvent, frozen=True, kw_only=True):
+    """Fields of an issue changed: ``changes`` maps each field to ``{"old": ..., "new": ...}``."""
+
+    hook: ClassVar[str] = "on_issue_updated"
+    changes: dict[str, dict[str, object]]
+
+
+class IssueTransitioned(IssueEvent, frozen=True, kw_only=True):
+    """An issue moved from one workflow status to another."""
+
+    hook: ClassVar[str] = "on_issue_transitioned"
+    from_status_id: uuid.UUID
+    to_status_id: uuid.UUID
+    to_status_name: str
+    is_final: bool
+
+
+class IssueAssigned(IssueEvent, frozen=True, kw_only=True):
+    """An issue's assignee changed (``assignee_id`` None = unassigned)."""
+
+    hook: ClassVar[str] = "on_issue_assigned"
+    previous_assignee_id: int | None
+    assignee_id: int | None
+
+
+class IssueDeleted(IssueEvent, frozen=True, kw_only=True):
+    """An issue was deleted."""
+
+    hook: ClassVar[str] = "on_issue_deleted"
+
+
+class CommentAdded(IssueEvent, frozen=True, kw_only=True):
+    """A comment was added to an issue."""
+
+    hook: ClassVar[str] = "on_comment_added"
+    comment_id: uuid.UUID
+    author_id: int | None
+    content: str
+
+
 def event_type_for(hook: str) -> type[Event] | None:
     """The event class delivered through ``hook`` (to rebuild stored events), or None."""
     pending: list[type[Event]] = [Event]

@@ -28,6 +28,12 @@ if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler
 
     from core.events import (
+        CommentAdded,
+        IssueAssigned,
+        IssueCreated,
+        IssueDeleted,
+        IssueTransitioned,
+        IssueUpdated,
         MemberInvited,
         OrganizationCreated,
         PasswordResetRequested,
@@ -142,6 +148,54 @@ def on_project_created(event: ProjectCreated) -> Awaitable[None] | None:
     """A project was created together with its default issue types, workflow and configuration. Fired after commit.
 
     :param event: the project's id, key and name, and its workspace and organization.
+    """
+
+
+@hookspec
+def on_issue_created(event: IssueCreated) -> Awaitable[None] | None:
+    """An issue was created. Fired after commit.
+
+    :param event: the issue's id and key, project/workspace/organization, title, reporter, assignee, status.
+    """
+
+
+@hookspec
+def on_issue_updated(event: IssueUpdated) -> Awaitable[None] | None:
+    """Fields of an issue changed (status and assignee changes have their own hooks too). Fired after commit.
+
+    :param event: the issue and ``changes`` (field -> old/new).
+    """
+
+
+@hookspec
+def on_issue_transitioned(event: IssueTransitioned) -> Awaitable[None] | None:
+    """An issue moved to another workflow status. Fired after commit.
+
+    :param event: the issue, the statuses it moved between, and whether the new one is final.
+    """
+
+
+@hookspec
+def on_issue_assigned(event: IssueAssigned) -> Awaitable[None] | None:
+    """An issue's assignee changed. Fired after commit.
+
+    :param event: the issue, the previous and the new assignee (None = unassigned).
+    """
+
+
+@hookspec
+def on_issue_deleted(event: IssueDeleted) -> Awaitable[None] | None:
+    """An issue was deleted. Fired after commit.
+
+    :param event: the issue's id and key and where it lived.
+    """
+
+
+@hookspec
+def on_comment_added(event: CommentAdded) -> Awaitable[None] | None:
+    """A comment was added to an issue. Fired after commit.
+
+    :param event: the issue, the comment's id, author and text (for @mentions).
     """
 
 

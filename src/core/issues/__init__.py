@@ -1,0 +1,1 @@
+"""Issues: keys, fields, workflow transitions, assignment, filtering; comments, links and attachments."""
