@@ -30,10 +30,11 @@ from core.context import provide_ctx
 from core.db import models as m
 from core.db.config import build_db_config
 from core.dispatch import EventDispatcher
+from core.files import build_file_store
 from core.http.errors import exception_to_response
 from core.http.middleware import apply_client_quirks
 from core.plugins import PluginConfigError, build_plugin_manager, collect
-from core.routes import CORE_ROUTES
+from core.routes import core_routes
 from core.settings import Settings, SettingsError, get_settings
 from core.storage import MEDIA_URL, LocalStorage
 
@@ -142,7 +143,7 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
 
     return ScrumApp(
         route_handlers=[
-            *CORE_ROUTES,
+            *core_routes(settings),
             create_static_files_router(
                 path=MEDIA_URL,
                 directories=[settings.var_dir / "media"],
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
                 "auth": AuthRuntime.from_settings(settings, redis),
                 "redis": redis,
                 "storage": LocalStorage(settings.var_dir / "media"),
+                "files": build_file_store(settings),
             }
         ),
         on_startup=[on_startup],

@@ -117,6 +117,11 @@ class Settings:
     login_rate_window: int = 300
     log_level: str = "INFO"
     event_sweep_interval: float = 60.0
+    attachment_max_mb: int = 50
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -195,6 +200,11 @@ class Settings:
             login_rate_window=_int(env, "LOGIN_RATE_LIMIT_WINDOW", 300),
             log_level=log_level,
             event_sweep_interval=float(_int(env, "SCRUM_EVENT_SWEEP_INTERVAL", 60)),
+            attachment_max_mb=_int(env, "ATTACHMENT_MAX_MB", 50),
+            s3_bucket=env.get("S3_BUCKET", "").strip() or None,
+            s3_prefix=env.get("S3_PREFIX", "").strip(),
+            s3_endpoint_url=env.get("S3_ENDPOINT_URL", "").strip() or None,
+            s3_region=env.get("S3_REGION", "").strip() or None,
         )
 
 

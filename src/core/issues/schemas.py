@@ -166,3 +166,55 @@ class TransitionBody(msgspec.Struct):
     def target(self) -> uuid.UUID | None:
         """The status asked for, whichever name carried it."""
         return self.transition or self.status or self.status_uuid
+
+
+class Comment(msgspec.Struct):
+    """A comment on an issue."""
+
+    id: uuid.UUID
+    issue: uuid.UUID
+    author: UserBasic | None
+    content: str
+    is_edited: bool
+    edited_at: datetime.datetime | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class CommentBody(msgspec.Struct):
+    """``POST``/``PATCH`` a comment."""
+
+    content: Text
+
+
+class IssueLinkShape(msgspec.Struct):
+    """A link from this issue to another."""
+
+    id: uuid.UUID
+    source_issue: uuid.UUID
+    target_issue: IssueBrief
+    link_type: str
+    created_at: datetime.datetime
+
+
+class LinkCreate(msgspec.Struct):
+    """``POST .../links/``: the target as ``target_issue_id`` (or ``target_issue``); the source is the URL's issue."""
+
+    link_type: Annotated[str, msgspec.Meta(max_length=20)]
+    target_issue_id: uuid.UUID | None = None
+    target_issue: uuid.UUID | None = None
+    source_issue_id: uuid.UUID | None = None
+
+
+class AttachmentShape(msgspec.Struct):
+    """A file attached to an issue; ``file_url`` downloads it (with a token)."""
+
+    id: uuid.UUID
+    issue: uuid.UUID
+    filename: str
+    content_type: str
+    file_size: int
+    file_size_mb: float
+    file_url: str
+    uploaded_by: UserBasic | None
+    uploaded_at: datetime.datetime

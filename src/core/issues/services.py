@@ -142,7 +142,8 @@ class IssueService:
 
     # --- helpers --------------------------------------------------------------------------------------------
 
-    async def _organization_id(self, project: m.Project) -> uuid.UUID:
+    async def organization_id(self, project: m.Project) -> uuid.UUID:
+        """The organization a project belongs to."""
         org_id = await self.ctx.session.scalar(
             select(m.Workspace.organization_id).where(m.Workspace.id == project.workspace_id)
         )
@@ -244,7 +245,8 @@ class IssueService:
             raise NotFound
         return int(number)
 
-    def _ids(self, issue: m.Issue, project: m.Project, org_id: uuid.UUID) -> dict[str, Any]:
+    def event_ids(self, issue: m.Issue, project: m.Project, org_id: uuid.UUID) -> dict[str, Any]:
+        """The fields every issue event carries."""
         return {
             "issue_id": issue.id,
             "issue_key": f"{project.key}-{issue.number}",
@@ -282,7 +284,7 @@ class IssueService:
     async def create(self, data: s.IssueCreate) -> IssueRow:
         """Create an issue (project members who may write); the caller is the reporter."""
         project, _ = await self.ctx.policy.project(data.project, Level.WRITE)
-        org_id = await self._organization_id(project)
+        org_id = await self.organization_id(project)
         issue_type = await self._issue_type(project, data.issue_type)
         status = await self._status(project, data.status)
         assignee = await self._assignee(project, org_id, data.assignee) if data.assignee is not None else None
@@ -317,7 +319,7 @@ class IssueService:
         record_event(
             self.ctx.session,
             IssueCreated(
-                **self._ids(issue, project, org_id),
+                **self.event_ids(issue, project, org_id),
                 title=issue.title,
                 reporter_id=issue.reporter_id,
                 assignee_id=issue.assignee_id,
@@ -332,7 +334,7 @@ class IssueService:
     async def update(self, issue_id: uuid.UUID, data: s.IssueUpdate) -> IssueRow:
         """Apply the fields sent; a status change must be an allowed transition."""
         issue, project, _ = await self.get(issue_id, Level.WRITE)
-        org_id = await self._organization_id(project)
+        org_id = await self.organization_id(project)
         sent = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         changes: dict[str, dict[str, Any]] = {}
 
@@ -368,7 +370,7 @@ class IssueService:
             change("labels", sorted(set(sent["labels"] or [])))
         if changes:
             row = self._log(issue, project, org_id, "updated", changes)
-            record_event(self.ctx.session, IssueUpdated(**self._ids(issue, project, org_id), changes=changes), row)
+            record_event(self.ctx.session, IssueUpdated(**self.event_ids(issue, project, org_id), changes=changes), row)
         if "assignee" in sent:
             await self._set_assignee(issue, project, org_id, sent["assignee"])
         if sent.get("status") is not None:
@@ -386,7 +388,7 @@ class IssueService:
         row = self._log(issue, project, org_id, "assigned", {"assignee": {"old": previous, "new": new_id}})
         record_event(
             self.ctx.session,
-            IssueAssigned(**self._ids(issue, project, org_id), previous_assignee_id=previous, assignee_id=new_id),
+            IssueAssigned(**self.event_ids(issue, project, org_id), previous_assignee_id=previous, assignee_id=new_id),
             row,
         )
 
@@ -410,7 +412,7 @@ class IssueService:
         record_event(
             self.ctx.session,
             IssueTransitioned(
-                **self._ids(issue, project, org_id),
+                **self.event_ids(issue, project, org_id),
                 from_status_id=previous,
                 to_status_id=target.id,
                 to_status_name=target.name,
@@ -425,19 +427,19 @@ class IssueService:
         if status_id is None:
             raise FieldErrors({"transition": ["Give the target status id."]})
         issue, project, _ = await self.get(issue_id, Level.WRITE)
-        org_id = await self._organization_id(project)
+        org_id = await self.organization_id(project)
         await self._move(issue, project, org_id, status_id)
         await self.ctx.commit()
         return await self.row(issue.id)
 
     async def move_to(self, issue: m.Issue, project: m.Project, status_id: uuid.UUID) -> bool:
         """Move an already-loaded issue (boards use this); does not commit."""
-        return await self._move(issue, project, await self._organization_id(project), status_id)
+        return await self._move(issue, project, await self.organization_id(project), status_id)
 
     async def assign(self, issue_id: uuid.UUID, data: s.AssignBody) -> IssueRow:
         """Assign to a member; ``{}`` picks the least-loaded member, ``null`` unassigns."""
         issue, project, _ = await self.get(issue_id, Level.WRITE)
-        org_id = await self._organization_id(project)
+        org_id = await self.organization_id(project)
         ref = data.assignee
         if ref is msgspec.UNSET:
             ref = await self._least_loaded(project, org_id)
@@ -474,10 +476,10 @@ class IssueService:
         issue, project, level = await self.get(issue_id, Level.WRITE)
         if level < Level.MANAGE and issue.reporter_id != self.ctx.user.id:
             raise NotFound("Only the reporter or a project admin can delete this issue.")
-        org_id = await self._organization_id(project)
+        org_id = await self.organization_id(project)
         issue.is_active = False
         row = self._log(issue, project, org_id, "deleted")
-        record_event(self.ctx.session, IssueDeleted(**self._ids(issue, project, org_id)), row)
+        record_event(self.ctx.session, IssueDeleted(**self.event_ids(issue, project, org_id)), row)
         await self.ctx.commit()
 
 
