@@ -97,9 +97,13 @@ class AccessPolicy:
     # --- SQL building blocks --------------------------------------------------------------------------------
 
     def org_ids(self) -> Select[Any]:
-        """Ids of the organizations the user is an active member of."""
-        return select(m.OrgMember.organization_id).where(
-            m.OrgMember.user_id == self.user.id, m.OrgMember.is_active.is_(True)
+        """Ids of the active organizations the user is an active member of."""
+        return (
+            select(m.OrgMember.organization_id)
+            .join(m.Organization, m.Organization.id == m.OrgMember.organization_id)
+            .where(
+                m.OrgMember.user_id == self.user.id, m.OrgMember.is_active.is_(True), m.Organization.is_active.is_(True)
+            )
         )
 
     def admin_org_ids(self) -> Select[Any]:
@@ -233,6 +237,10 @@ class AccessPolicy:
             await self.session.execute(
                 select(m.Project, m.Workspace.visibility, om.role, wm.role, pm.role)
                 .join(m.Workspace, m.Workspace.id == m.Project.workspace_id)
+                .join(
+                    m.Organization,
+                    (m.Organization.id == m.Workspace.organization_id) & m.Organization.is_active.is_(True),
+                )
                 .outerjoin(
                     om,
                     and_(

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from core.auth.controllers import AuthController
+from core.issues.controllers import IssueController
+from core.issues.extras_controllers import CommentController, LinkController, attachment_controller
 from core.organizations.controllers import InvitationController, OrganizationController, OrgMemberController
+from core.projects.controllers import ProjectConfigController, ProjectController, ProjectMemberController
+from core.reporting.controllers import ActivityController
 from core.system.controllers import SystemController
+from core.workflow.controllers import IssueTypeController, TransitionController, WorkflowStatusController
+from core.workspaces.controllers import WorkspaceController, WorkspaceMemberController
 
-__all__ = ("CORE_ROUTES",)
+if TYPE_CHECKING:
+    from core.settings import Settings
 
-CORE_ROUTES = [
+__all__ = ("core_routes",)
+
+_STATIC_ROUTES = [
     AuthController,
     SystemController,
     OrganizationController,
     OrgMemberController,
     InvitationController,
+    ProjectController,
+    ProjectMemberController,
+    ProjectConfigController,
+    WorkspaceMemberController,
+    WorkspaceController,
+    IssueTypeController,
+    WorkflowStatusController,
+    TransitionController,
+    IssueController,
+    CommentController,
+    LinkController,
+    ActivityController,
 ]
+
+
+def core_routes(settings: Settings) -> list[Any]:
+    """Every core route handler; a few depend on settings (the attachment size limit)."""
+    return [*_STATIC_ROUTES, attachment_controller(settings.attachment_max_mb)]

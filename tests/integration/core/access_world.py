@@ -40,6 +40,10 @@ class World:
     other_workspace: m.Workspace | None = None
     other_project: m.Project | None = None
     invitation: m.Invitation | None = None
+    issue_type: m.IssueType | None = None
+    todo: m.WorkflowStatus | None = None
+    done: m.WorkflowStatus | None = None
+    issue: m.Issue | None = None
     members: dict[str, uuid.UUID] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -97,6 +101,27 @@ async def build_world(session: Any, codec: Any) -> World:
         await session.flush()
         world.members[f"project:{persona}"] = pm.id
     session.add(m.ProjectConfig(project_id=world.project.id))
+    world.issue_type = m.IssueType(project_id=world.project.id, name="Task", category="task", is_default=True)
+    world.todo = m.WorkflowStatus(project_id=world.project.id, name="To Do", category="to_do", order=0, is_initial=True)
+    world.done = m.WorkflowStatus(project_id=world.project.id, name="Done", category="done", order=1, is_final=True)
+    session.add_all([world.issue_type, world.todo, world.done])
+    await session.flush()
+    session.add_all(
+        [
+            m.WorkflowTransition(project_id=world.project.id, from_status_id=world.todo.id, to_status_id=world.done.id),
+            m.WorkflowTransition(project_id=world.project.id, from_status_id=world.done.id, to_status_id=world.todo.id),
+        ]
+    )
+    world.project.issue_counter = 1
+    world.issue = m.Issue(
+        project_id=world.project.id,
+        number=1,
+        title="World issue",
+        issue_type_id=world.issue_type.id,
+        status_id=world.todo.id,
+        reporter_id=owner.id,
+    )
+    session.add(world.issue)
     world.invitation = m.Invitation(
         organization_id=world.org.id,
         email="invitee@world.test",

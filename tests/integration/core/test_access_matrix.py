@@ -181,6 +181,287 @@ MATRIX: dict[tuple[str, str], Cell] = {
 }
 
 
+WS_SEERS = {"workspace_member", "org_owner"}  # the world's workspace is private
+
+
+async def _disposable_workspace(world: World, session: Any) -> uuid.UUID:
+    workspace = m.Workspace(organization_id=world.org.id, name="Doomed WS", slug=f"doomed-{uuid.uuid4().hex[:8]}")
+    session.add(workspace)
+    await session.commit()
+    return workspace.id
+
+
+async def _disposable_ws_member(world: World, session: Any) -> uuid.UUID:
+    org_member = await session.get(m.OrgMember, await _disposable_member(world, session))
+    member = m.WorkspaceMember(workspace_id=world.workspace.id, user_id=org_member.user_id, role="member")
+    session.add(member)
+    await session.commit()
+    return member.id
+
+
+async def _ws_create(world: World, session: Any) -> Call:
+    return Call("/api/v1/workspaces", {"organization": str(world.org.id), "name": "New WS"})
+
+
+async def _ws_delete(world: World, session: Any) -> Call:
+    return Call(f"/api/v1/workspaces/{await _disposable_workspace(world, session)}")
+
+
+async def _ws_cover(world: World, session: Any) -> Call:
+    return Call(
+        f"/api/v1/workspaces/{world.workspace.id}/upload-cover", files={"cover_image": ("c.png", PNG, "image/png")}
+    )
+
+
+async def _ws_member_add(world: World, session: Any) -> Call:
+    org_member = await session.get(m.OrgMember, await _disposable_member(world, session))
+    return Call(
+        "/api/v1/workspaces/members",
+        {"workspace": str(world.workspace.id), "user_id": str(org_member.user_id), "role": "member"},
+    )
+
+
+async def _ws_member_patch(world: World, session: Any) -> Call:
+    return Call(f"/api/v1/workspaces/members/{await _disposable_ws_member(world, session)}", {"role": "viewer"})
+
+
+async def _ws_member_role(world: World, session: Any) -> Call:
+    return Call(
+        f"/api/v1/workspaces/members/{await _disposable_ws_member(world, session)}/update-role", {"role": "viewer"}
+    )
+
+
+async def _ws_member_delete(world: World, session: Any) -> Call:
+    return Call(f"/api/v1/workspaces/members/{await _disposable_ws_member(world, session)}")
+
+
+WS_MATRIX: dict[tuple[str, str], Cell] = {
+    # Workspaces.
+    ("GET", "/api/v1/workspaces"): Cell(_static("/api/v1/workspaces"), ALL),
+    ("POST", "/api/v1/workspaces"): Cell(_ws_create, ORG_MEMBERS, ok=201),
+    ("GET", "/api/v1/workspaces/{workspace_id:uuid}"): Cell(_static("/api/v1/workspaces/{w.workspace.id}"), WS_SEERS),
+    ("PATCH", "/api/v1/workspaces/{workspace_id:uuid}"): Cell(
+        _static("/api/v1/workspaces/{w.workspace.id}", {"description": "x"}), ONLY_OWNER
+    ),
+    ("PUT", "/api/v1/workspaces/{workspace_id:uuid}"): Cell(
+        _static("/api/v1/workspaces/{w.workspace.id}", {"description": "y"}), ONLY_OWNER
+    ),
+    ("DELETE", "/api/v1/workspaces/{workspace_id:uuid}"): Cell(_ws_delete, ONLY_OWNER, ok=204),
+    ("POST", "/api/v1/workspaces/{workspace_id:uuid}/upload-cover"): Cell(_ws_cover, ONLY_OWNER),
+    ("GET", "/api/v1/workspaces/{workspace_id:uuid}/members"): Cell(
+        _static("/api/v1/workspaces/{w.workspace.id}/members"), WS_SEERS
+    ),
+    # Workspace memberships by id.
+    ("GET", "/api/v1/workspaces/members"): Cell(
+        _static("/api/v1/workspaces/members?workspace={w.workspace.id}"), WS_SEERS
+    ),
+    ("POST", "/api/v1/workspaces/members"): Cell(_ws_member_add, ONLY_OWNER, ok=201),
+    ("GET", "/api/v1/workspaces/members/{member_id:uuid}"): Cell(
+        _static("/api/v1/workspaces/members/{w.members[ws:workspace_member]}"), WS_SEERS
+    ),
+    ("PATCH", "/api/v1/workspaces/members/{member_id:uuid}"): Cell(_ws_member_patch, ONLY_OWNER),
+    ("PATCH", "/api/v1/workspaces/members/{member_id:uuid}/update-role"): Cell(_ws_member_role, ONLY_OWNER),
+    ("DELETE", "/api/v1/workspaces/members/{member_id:uuid}"): Cell(_ws_member_delete, ONLY_OWNER, ok=204),
+}
+
+MATRIX.update(WS_MATRIX)
+
+
+# --- workflow, issues and what hangs off them (the world's project: workspace is private) --------------------------
+
+READERS = {"workspace_member", "project_viewer", "project_admin", "org_owner"}
+WRITERS = {"workspace_member", "project_admin", "org_owner"}
+MANAGERS = {"project_admin", "org_owner"}
+P = "/api/v1/projects"
+
+
+async def _new_type(world: World, session: Any) -> uuid.UUID:
+    issue_type = m.IssueType(project_id=world.project.id, name=f"T{uuid.uuid4().hex[:6]}", category="task")
+    session.add(issue_type)
+    await session.commit()
+    return issue_type.id
+
+
+async def _new_status(world: World, session: Any) -> uuid.UUID:
+    status = m.WorkflowStatus(project_id=world.project.id, name=f"S{uuid.uuid4().hex[:6]}", category="in_progress")
+    session.add(status)
+    await session.commit()
+    return status.id
+
+
+async def _new_issue(world: World, session: Any, reporter: str = "org_owner") -> uuid.UUID:
+    project = await session.get(m.Project, world.project.id)
+    project.issue_counter += 1
+    issue = m.Issue(
+        project_id=project.id,
+        number=project.issue_counter,
+        title="Disposable",
+        issue_type_id=world.issue_type.id,
+        status_id=world.todo.id,
+        reporter_id=world.users[reporter].id,
+    )
+    session.add(issue)
+    await session.commit()
+    return issue.id
+
+
+async def _new_comment(world: World, session: Any) -> uuid.UUID:
+    comment = m.Comment(issue_id=world.issue.id, author_id=world.users["org_owner"].id, content="hi")
+    session.add(comment)
+    await session.commit()
+    return comment.id
+
+
+async def _new_link(world: World, session: Any) -> uuid.UUID:
+    link = m.IssueLink(
+        source_issue_id=world.issue.id, target_issue_id=await _new_issue(world, session), link_type="relates_to"
+    )
+    session.add(link)
+    await session.commit()
+    return link.id
+
+
+async def _new_attachment(world: World, session: Any) -> uuid.UUID:
+    key = f"attachments/{world.issue.id}/{uuid.uuid4().hex}"
+    await world.extra["files"].put(key, b"data", "text/plain")
+    attachment = m.Attachment(
+        issue_id=world.issue.id,
+        filename="a.txt",
+        storage_key=key,
+        file_size=4,
+        uploaded_by_id=world.users["org_owner"].id,
+    )
+    session.add(attachment)
+    await session.commit()
+    return attachment.id
+
+
+def _built(make: Callable[[World, Any], Awaitable[Any]], url: str, json: Any = None, files: Any = None) -> Builder:
+    """A builder that makes a disposable object and puts its id in ``url`` as ``{id}``."""
+
+    async def build(world: World, session: Any) -> Call:
+        made = await make(world, session)
+        return Call(url.format(w=world, id=made), json, files)
+
+    return build
+
+
+async def _transition_pair(world: World, session: Any) -> Call:
+    first, second = await _new_status(world, session), await _new_status(world, session)
+    return Call(
+        f"{P}/workflow-transitions",
+        {"project": str(world.project.id), "from_status": str(first), "to_status": str(second)},
+    )
+
+
+async def _new_transition(world: World, session: Any) -> uuid.UUID:
+    first, second = await _new_status(world, session), await _new_status(world, session)
+    transition = m.WorkflowTransition(project_id=world.project.id, from_status_id=first, to_status_id=second)
+    session.add(transition)
+    await session.commit()
+    return transition.id
+
+
+ISSUE = P + "/issues/{w.issue.id}"
+
+
+async def _create_type(world: World, session: Any) -> Call:
+    return Call(
+        f"{P}/issue-types", {"project": str(world.project.id), "name": f"T{uuid.uuid4().hex[:6]}", "category": "bug"}
+    )
+
+
+async def _create_issue(world: World, session: Any) -> Call:
+    return Call(f"{P}/issues", {"project": str(world.project.id), "title": "New"})
+
+
+async def _noop_transition(world: World, session: Any) -> Call:
+    return Call(f"{P}/issues/{world.issue.id}/transition", {"transition": str(world.todo.id)})
+
+
+async def _create_link(world: World, session: Any) -> Call:
+    target = await _new_issue(world, session)
+    return Call(f"{P}/issues/{world.issue.id}/links", {"target_issue_id": str(target), "link_type": "relates_to"})
+
+
+async def _upload_attachment(world: World, session: Any) -> Call:
+    return Call(f"{P}/issues/{world.issue.id}/attachments", files={"file": ("f.txt", b"data", "text/plain")})
+
+
+ISSUE_MATRIX: dict[tuple[str, str], Cell] = {
+    # Issue types.
+    ("GET", f"{P}/issue-types"): Cell(_static(P + "/issue-types?project={w.project.id}"), ALL),
+    ("POST", f"{P}/issue-types"): Cell(_create_type, MANAGERS, ok=201),
+    ("GET", f"{P}/issue-types/{{type_id:uuid}}"): Cell(_static(P + "/issue-types/{w.issue_type.id}"), READERS),
+    ("PATCH", f"{P}/issue-types/{{type_id:uuid}}"): Cell(
+        _built(_new_type, P + "/issue-types/{id}", {"icon": "x"}), MANAGERS
+    ),
+    ("DELETE", f"{P}/issue-types/{{type_id:uuid}}"): Cell(_built(_new_type, P + "/issue-types/{id}"), MANAGERS, ok=204),
+    # Workflow statuses.
+    ("GET", f"{P}/workflow-statuses"): Cell(_static(P + "/workflow-statuses?project={w.project.id}"), ALL),
+    ("GET", f"{P}/workflow-statuses/{{status_id:uuid}}"): Cell(_static(P + "/workflow-statuses/{w.todo.id}"), READERS),
+    ("PATCH", f"{P}/workflow-statuses/{{status_id:uuid}}"): Cell(
+        _built(_new_status, P + "/workflow-statuses/{id}", {"color": "#112233"}), MANAGERS
+    ),
+    ("DELETE", f"{P}/workflow-statuses/{{status_id:uuid}}"): Cell(
+        _built(_new_status, P + "/workflow-statuses/{id}"), MANAGERS, ok=204
+    ),
+    # Transitions.
+    ("GET", f"{P}/workflow-transitions"): Cell(_static(P + "/workflow-transitions?project={w.project.id}"), ALL),
+    ("POST", f"{P}/workflow-transitions"): Cell(_transition_pair, MANAGERS, ok=201),
+    ("DELETE", f"{P}/workflow-transitions/{{transition_id:uuid}}"): Cell(
+        _built(_new_transition, P + "/workflow-transitions/{id}"), MANAGERS, ok=204
+    ),
+    # Issues.
+    ("GET", f"{P}/issues"): Cell(_static(P + "/issues?&project={w.project.id}"), ALL),
+    ("POST", f"{P}/issues"): Cell(_create_issue, WRITERS, ok=201),
+    ("GET", f"{P}/issues/{{issue_id:uuid}}"): Cell(_static(ISSUE), READERS),
+    ("PATCH", f"{P}/issues/{{issue_id:uuid}}"): Cell(_static(ISSUE, {"description": "x"}), WRITERS),
+    ("PUT", f"{P}/issues/{{issue_id:uuid}}"): Cell(_static(ISSUE, {"description": "y"}), WRITERS),
+    ("DELETE", f"{P}/issues/{{issue_id:uuid}}"): Cell(_built(_new_issue, P + "/issues/{id}"), MANAGERS, ok=204),
+    ("PATCH", f"{P}/issues/{{issue_id:uuid}}/transition"): Cell(_noop_transition, WRITERS),
+    ("PATCH", f"{P}/issues/{{issue_id:uuid}}/assign"): Cell(_static(ISSUE + "/assign", {"assignee": None}), WRITERS),
+    ("PATCH", f"{P}/issues/{{issue_id:uuid}}/priority"): Cell(
+        _static(ISSUE + "/priority", {"priority": "P2"}), WRITERS
+    ),
+    # Comments.
+    ("GET", f"{P}/issues/{{issue_id:uuid}}/comments"): Cell(_static(ISSUE + "/comments"), READERS),
+    ("POST", f"{P}/issues/{{issue_id:uuid}}/comments"): Cell(
+        _static(ISSUE + "/comments", {"content": "c"}), WRITERS, ok=201
+    ),
+    ("PATCH", f"{P}/issues/{{issue_id:uuid}}/comments/{{comment_id:uuid}}"): Cell(
+        _built(_new_comment, ISSUE + "/comments/{id}", {"content": "edited"}), ONLY_OWNER
+    ),
+    ("DELETE", f"{P}/issues/{{issue_id:uuid}}/comments/{{comment_id:uuid}}"): Cell(
+        _built(_new_comment, ISSUE + "/comments/{id}"), MANAGERS, ok=204
+    ),
+    # Links.
+    ("GET", f"{P}/issues/{{issue_id:uuid}}/links"): Cell(_static(ISSUE + "/links"), READERS),
+    ("POST", f"{P}/issues/{{issue_id:uuid}}/links"): Cell(_create_link, WRITERS, ok=201),
+    ("GET", f"{P}/issues/{{issue_id:uuid}}/links/{{link_id:uuid}}"): Cell(
+        _built(_new_link, ISSUE + "/links/{id}"), READERS
+    ),
+    ("DELETE", f"{P}/issues/{{issue_id:uuid}}/links/{{link_id:uuid}}"): Cell(
+        _built(_new_link, ISSUE + "/links/{id}"), WRITERS, ok=204
+    ),
+    # Attachments.
+    ("GET", f"{P}/issues/{{issue_id:uuid}}/attachments"): Cell(_static(ISSUE + "/attachments"), READERS),
+    ("POST", f"{P}/issues/{{issue_id:uuid}}/attachments"): Cell(_upload_attachment, WRITERS, ok=201),
+    ("GET", f"{P}/issues/{{issue_id:uuid}}/attachments/{{attachment_id:uuid}}"): Cell(
+        _built(_new_attachment, ISSUE + "/attachments/{id}"), READERS
+    ),
+    ("GET", f"{P}/issues/{{issue_id:uuid}}/attachments/{{attachment_id:uuid}}/download"): Cell(
+        _built(_new_attachment, ISSUE + "/attachments/{id}/download"), READERS
+    ),
+    ("DELETE", f"{P}/issues/{{issue_id:uuid}}/attachments/{{attachment_id:uuid}}"): Cell(
+        _built(_new_attachment, ISSUE + "/attachments/{id}"), MANAGERS, ok=204
+    ),
+    # Activity.
+    ("GET", "/api/v1/reporting/activity"): Cell(_static("/api/v1/reporting/activity?&project={w.project.id}"), ALL),
+}
+MATRIX.update(ISSUE_MATRIX)
+
+
 def _app_routes(app: Any) -> set[tuple[str, str]]:
     found = set()
     for route in app.routes:
@@ -198,12 +479,13 @@ def test_every_tenancy_route_has_a_matrix_entry(app_factory):
     assert sorted(_app_routes(app) ^ set(MATRIX)) == []
 
 
-@pytest.mark.parametrize(("method", "path"), sorted(MATRIX), ids=lambda value: str(value))
+@pytest.mark.parametrize(("method", "path"), sorted(MATRIX), ids=str)
 async def test_access_matrix(client, db, method, path):
     """Each persona gets exactly the expected status on this route."""
     cell = MATRIX[(method, path)]
     async with db() as session:
         world = await build_world(session, client.raw.app.state.auth.codec)
+    world.extra["files"] = client.raw.app.state.files
     results = {}
     for persona in PERSONAS:
         async with db() as session:

@@ -1,0 +1,1 @@
+"""Projects: CRUD, members, configuration, and the default workflow every project starts with."""
