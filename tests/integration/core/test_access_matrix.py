@@ -371,6 +371,10 @@ async def _create_type(world: World, session: Any) -> Call:
     )
 
 
+async def _create_status(world: World, session: Any) -> Call:
+    return Call(f"{P}/workflow-statuses", {"project": str(world.project.id), "name": f"S{uuid.uuid4().hex[:6]}"})
+
+
 async def _create_issue(world: World, session: Any) -> Call:
     return Call(f"{P}/issues", {"project": str(world.project.id), "title": "New"})
 
@@ -399,6 +403,7 @@ ISSUE_MATRIX: dict[tuple[str, str], Cell] = {
     ("DELETE", f"{P}/issue-types/{{type_id:uuid}}"): Cell(_built(_new_type, P + "/issue-types/{id}"), MANAGERS, ok=204),
     # Workflow statuses.
     ("GET", f"{P}/workflow-statuses"): Cell(_static(P + "/workflow-statuses?project={w.project.id}"), ALL),
+    ("POST", f"{P}/workflow-statuses"): Cell(_create_status, MANAGERS, ok=201),
     ("GET", f"{P}/workflow-statuses/{{status_id:uuid}}"): Cell(_static(P + "/workflow-statuses/{w.todo.id}"), READERS),
     ("PATCH", f"{P}/workflow-statuses/{{status_id:uuid}}"): Cell(
         _built(_new_status, P + "/workflow-statuses/{id}", {"color": "#112233"}), MANAGERS
@@ -460,6 +465,74 @@ ISSUE_MATRIX: dict[tuple[str, str], Cell] = {
     ("GET", "/api/v1/reporting/activity"): Cell(_static("/api/v1/reporting/activity?&project={w.project.id}"), ALL),
 }
 MATRIX.update(ISSUE_MATRIX)
+
+
+# --- projects, their members and configuration ----------------------------------------------------------------------
+
+PROJECT = P + "/projects/{w.project.id}"
+WS_WRITERS = {"workspace_member", "org_owner"}
+
+
+async def _create_project(world: World, session: Any) -> Call:
+    key = "K" + uuid.uuid4().hex[:6].upper()
+    return Call(f"{P}/projects", {"name": f"P {key}", "key": key, "workspace": str(world.workspace.id)})
+
+
+async def _new_project(world: World, session: Any) -> uuid.UUID:
+    key = "D" + uuid.uuid4().hex[:6].upper()
+    project = m.Project(workspace_id=world.workspace.id, name=f"Doomed {key}", slug=key.lower(), key=key)
+    session.add(project)
+    await session.commit()
+    return project.id
+
+
+async def _new_project_member(world: World, session: Any) -> uuid.UUID:
+    org_member = await session.get(m.OrgMember, await _disposable_member(world, session, role="member"))
+    member = m.ProjectMember(project_id=world.project.id, user_id=org_member.user_id, role="member")
+    session.add(member)
+    await session.commit()
+    return member.id
+
+
+async def _add_project_member(world: World, session: Any) -> Call:
+    org_member = await session.get(m.OrgMember, await _disposable_member(world, session, role="member"))
+    return Call(f"{P}/projects/{world.project.id}/members", {"user_id": str(org_member.user_id), "role": "member"})
+
+
+async def _save_config(world: World, session: Any) -> Call:
+    return Call(f"{P}/configs", {"project": str(world.project.id), "sprint_duration": 3})
+
+
+PROJECT_MATRIX: dict[tuple[str, str], Cell] = {
+    ("GET", f"{P}/projects"): Cell(_static(P + "/projects"), ALL),
+    ("POST", f"{P}/projects"): Cell(_create_project, WS_WRITERS, ok=201),
+    ("GET", f"{P}/projects/{{project_id:uuid}}"): Cell(_static(PROJECT), READERS),
+    ("PATCH", f"{P}/projects/{{project_id:uuid}}"): Cell(_static(PROJECT, {"description": "x"}), MANAGERS),
+    ("PUT", f"{P}/projects/{{project_id:uuid}}"): Cell(_static(PROJECT, {"description": "y"}), MANAGERS),
+    ("DELETE", f"{P}/projects/{{project_id:uuid}}"): Cell(
+        _built(_new_project, P + "/projects/{id}"), ONLY_OWNER, ok=204
+    ),
+    ("GET", f"{P}/projects/{{project_id:uuid}}/members"): Cell(_static(PROJECT + "/members"), READERS),
+    ("POST", f"{P}/projects/{{project_id:uuid}}/members"): Cell(_add_project_member, MANAGERS, ok=201),
+    ("GET", f"{P}/projects/{{project_id:uuid}}/members/{{member_id:uuid}}"): Cell(
+        _static(PROJECT + "/members/{w.members[project:project_viewer]}"), READERS
+    ),
+    ("PATCH", f"{P}/projects/{{project_id:uuid}}/members/{{member_id:uuid}}"): Cell(
+        _built(_new_project_member, PROJECT + "/members/{id}", {"role": "viewer"}), MANAGERS
+    ),
+    ("DELETE", f"{P}/projects/{{project_id:uuid}}/members/{{member_id:uuid}}"): Cell(
+        _built(_new_project_member, PROJECT + "/members/{id}"), MANAGERS, ok=204
+    ),
+    ("GET", f"{P}/configs/{{project_id:uuid}}"): Cell(_static(P + "/configs/{w.project.id}"), READERS),
+    ("POST", f"{P}/configs"): Cell(_save_config, MANAGERS),
+    ("PUT", f"{P}/configs/{{project_id:uuid}}"): Cell(
+        _static(P + "/configs/{w.project.id}", {"sprint_duration": 3}), MANAGERS
+    ),
+    ("PATCH", f"{P}/configs/{{project_id:uuid}}"): Cell(
+        _static(P + "/configs/{w.project.id}", {"sprint_duration": 2}), MANAGERS
+    ),
+}
+MATRIX.update(PROJECT_MATRIX)
 
 
 def _app_routes(app: Any) -> set[tuple[str, str]]:
