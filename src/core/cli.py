@@ -72,7 +72,7 @@ def seed_demo(app: Litestar) -> None:
     settings = _settings_from(app)
 
     async def work(session: AsyncSession) -> None:
-        for line in await seed(session):
+        for line in await seed(session, settings):
             click.echo(line)
 
     _run_with_session(settings, work)

@@ -23,9 +23,12 @@ def test_database_upgrade_seed_demo_and_createsuperuser(tmp_path):
     subprocess.run([*SCRUM, "database", "upgrade", "--no-prompt"], **run)
     first = subprocess.run([*SCRUM, "seed-demo"], **run).stdout
     assert "created user alice@demo.ficct.dev" in first
+    assert "created organization FICCT Demo" in first
+    assert "6 issues" in first
     second = subprocess.run([*SCRUM, "seed-demo"], **run).stdout
     assert "created" not in second
     assert "exists  user alice@demo.ficct.dev" in second
+    assert "exists  organization FICCT Demo" in second
     made = subprocess.run(
         [*SCRUM, "createsuperuser", "--email", "root@example.com", "--password", "Very-secret-pass-1"], **run
     ).stdout
