@@ -384,4 +384,4 @@ def test_password_reset_link_from_the_log_sets_a_new_password_once(http, server)
 
     again = http.post(f"{AUTH}/password-reset-confirm/", json=confirm)
     assert again.status_code == 400, again.text
-    assert again.json() == {"token": ["Invalid token"]}
+    assert again.json()["token"] == ["Invalid token"]

@@ -246,4 +246,14 @@ def exception_to_response(request: Request[Any, Any, Any], exc: Exception) -> Re
         else:
             logger.error("repository error on %s %s: %s", request.method, request.url.path, exc)
         body = {"detail": "Internal server error.", "message": "Internal server error."}
-    return Response(content=body, status_code=status, headers=headers, media_type=MediaType.JSON)
+    return Response(content=_with_message(body), status_code=status, headers=headers, media_type=MediaType.JSON)
+
+
+def _with_message(body: dict[str, Any]) -> dict[str, Any]:
+    """Field errors also carry a one-line ``message``: most screens of the web client show only that (X8)."""
+    if "detail" in body or "message" in body or not body:
+        return body
+    field, messages = next(iter(body.items()))
+    first = messages[0] if isinstance(messages, list) and messages else str(messages)
+    label = "" if field == "non_field_errors" else f"{field}: "
+    return {**body, "message": f"{label}{first}"}

@@ -44,6 +44,7 @@ __all__ = (
     "ProjectMemberService",
     "ProjectRow",
     "ProjectService",
+    "derive_key",
     "log_project",
     "normalize_key",
 )
@@ -78,6 +79,22 @@ def _choice(value: str, choices: tuple[str, ...], field: str, synonyms: dict[str
     if value not in choices:
         raise FieldErrors({field: [f"{value!r} is not a valid choice. Choose from: {', '.join(choices)}."]})
     return value
+
+
+def derive_key(raw: str) -> tuple[str, bool]:
+    """The key for what the client sent, and whether it had to be shortened.
+
+    The web client derives the key from the name (``"customer-portal-redesign"``); one too long becomes the
+    initials of its words (``"CPR"``), or its first 10 characters when it is a single word.
+    """
+    ascii_text = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode().upper()
+    key = re.sub(r"[^A-Z0-9]", "", ascii_text)
+    if len(key) <= _KEY_MAX:
+        return normalize_key(raw), False
+    words = [w for w in re.split(r"[^A-Z0-9]+", ascii_text) if w]
+    initials = "".join(w[0] for w in words)
+    shortened = initials if len(words) > 1 and len(initials) >= _KEY_MIN else key
+    return normalize_key(shortened[:_KEY_MAX]), True
 
 
 def normalize_key(raw: str) -> str:
@@ -284,12 +301,17 @@ class ProjectService:
         name = data.name.strip()
         if not name:
             raise FieldErrors({"name": ["This field may not be blank."]})
-        key = normalize_key(data.key)
-        clash = await self.ctx.session.scalar(
-            select(m.Project.id).where(m.Project.workspace_id == workspace.id, m.Project.key == key)
+        key, shortened = derive_key(data.key)
+        taken = set(
+            (await self.ctx.session.scalars(select(m.Project.key).where(m.Project.workspace_id == workspace.id))).all()
         )
-        if clash:
+        if key in taken and not shortened:
             raise FieldErrors({"key": [f"A project with the key {key!r} already exists in this workspace."]})
+        if key in taken:
+            # A key we shortened ourselves gets a number rather than an error the user never typed.
+            key = next(
+                candidate for n in range(2, 10_000) if (candidate := f"{key[: _KEY_MAX - len(str(n))]}{n}") not in taken
+            )
         dates: dict[str, Any] = {"end_date": data.end_date} if data.end_date is not None else {}
         if data.due_date is not None:
             dates["due_date"] = data.due_date

@@ -65,6 +65,7 @@ def assert_fields(response: Any, *fields: str) -> dict[str, list[str]]:
     assert isinstance(body, dict), body
     assert body, body
     assert "detail" not in body, body
+    assert isinstance(body.pop("message"), str), body  # the one-line summary the web client shows
     for key, messages in body.items():
         assert isinstance(key, str), body
         assert isinstance(messages, list), body
