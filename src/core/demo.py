@@ -124,9 +124,9 @@ async def seed(session: AsyncSession, settings: Settings) -> list[str]:
             )
         )
         if status != "To Do":
-            await issues.transition(row.issue.id, statuses["In Progress"])
+            await issues.transition(row.id, statuses["In Progress"])
         if status == "Done":
-            await issues.transition(row.issue.id, statuses["Done"])
+            await issues.transition(row.id, statuses["Done"])
     lines += [
         f"created organization {org.org.name} (owner {alice.email})",
         f"created workspace {workspace.workspace.name} and project {project.project.name} ({len(DEMO_ISSUES)} issues)",

@@ -1,10 +1,10 @@
-"""ORM rows -> issue API shapes."""
+"""Result rows -> issue API shapes (columns straight into Structs: no ORM instances on the list path)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from core.auth.presenters import user_basic
+from core.auth.schemas import UserBasic
 from core.issues import schemas as s
 
 if TYPE_CHECKING:
@@ -19,57 +19,74 @@ def _number(value: decimal.Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def _user(row: Any, prefix: str) -> UserBasic | None:
+    user_id = getattr(row, f"{prefix}_id")
+    if user_id is None:
+        return None
+    first, last = getattr(row, f"{prefix}_first_name"), getattr(row, f"{prefix}_last_name")
+    username = getattr(row, f"{prefix}_username")
+    return UserBasic(
+        id=user_id,
+        user_uuid=getattr(row, f"{prefix}_uuid"),
+        email=getattr(row, f"{prefix}_email"),
+        username=username,
+        first_name=first,
+        last_name=last,
+        full_name=f"{first} {last}".strip() or username,
+        avatar_url=getattr(row, f"{prefix}_avatar_url"),
+    )
+
+
 def issue(row: IssueRow) -> s.Issue:
     """The full issue shape."""
-    item, project, status, kind = row.issue, row.project, row.status, row.issue_type
-    key = f"{project.key}-{item.number}"
+    key = f"{row.project_key}-{row.number}"
     return s.Issue(
-        id=item.id,
+        id=row.id,
         key=key,
         full_key=key,
-        number=item.number,
-        title=item.title,
-        description=item.description,
+        number=row.number,
+        title=row.title,
+        description=row.description,
         project=s.IssueProject(
-            id=project.id,
-            name=project.name,
-            key=project.key,
-            methodology=project.methodology,
-            status=project.status,
-            workspace=project.workspace_id,
+            id=row.project_id,
+            name=row.project_name,
+            key=row.project_key,
+            methodology=row.project_methodology,
+            status=row.project_status,
+            workspace=row.workspace_id,
         ),
         issue_type=s.IssueTypeBrief(
-            id=kind.id, name=kind.name, category=kind.category, icon=kind.icon, color=kind.color
+            id=row.type_id, name=row.type_name, category=row.type_category, icon=row.type_icon, color=row.type_color
         ),
         status=s.IssueStatus(
-            id=status.id,
-            name=status.name,
-            category=status.category,
-            color=status.color,
-            order=status.order,
-            is_initial=status.is_initial,
-            is_final=status.is_final,
+            id=row.status_id,
+            name=row.status_name,
+            category=row.status_category,
+            color=row.status_color,
+            order=row.status_order,
+            is_initial=row.status_is_initial,
+            is_final=row.status_is_final,
         ),
-        priority=item.priority,
-        assignee=user_basic(row.assignee) if row.assignee else None,
-        reporter=user_basic(row.reporter) if row.reporter else None,
+        priority=row.priority,
+        assignee=_user(row, "assignee"),
+        reporter=_user(row, "reporter"),
         parent_issue=s.IssueBrief(
-            id=row.parent_id, key=f"{project.key}-{row.parent_number}", title=row.parent_title or ""
+            id=row.parent_id, key=f"{row.project_key}-{row.parent_number}", title=row.parent_title
         )
         if row.parent_id
         else None,
-        sprint=item.sprint_id,
-        story_points=_number(item.story_points),
-        estimated_hours=_number(item.estimated_hours),
-        actual_hours=_number(item.actual_hours),
-        due_date=item.due_date,
-        labels=list(item.labels or []),
-        rank=item.rank,
-        is_active=item.is_active,
-        comment_count=row.comment_count,
-        attachment_count=row.attachment_count,
-        link_count=row.link_count,
-        resolved_at=item.resolved_at,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
+        sprint=row.sprint_id,
+        story_points=_number(row.story_points),
+        estimated_hours=_number(row.estimated_hours),
+        actual_hours=_number(row.actual_hours),
+        due_date=row.due_date,
+        labels=list(row.labels or []),
+        rank=row.rank,
+        is_active=row.is_active,
+        comment_count=row.comment_count or 0,
+        attachment_count=row.attachment_count or 0,
+        link_count=row.link_count or 0,
+        resolved_at=row.resolved_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )

@@ -114,18 +114,20 @@ class IssueService:
         stmt = issue_select().where(m.Issue.project_id.in_(self.ctx.policy.visible_project_ids()))
         stmt = apply_issue_filters(stmt, query)
         count = await self.ctx.session.scalar(
-            select(func.count()).select_from(stmt.with_only_columns(m.Issue.id).order_by(None).subquery())
+            select(func.count()).select_from(
+                stmt.with_only_columns(m.Issue.id, maintain_column_froms=True).order_by(None).subquery()
+            )
         )
         stmt = order_issues(stmt, ordering)
         rows = (await self.ctx.session.execute(stmt.offset(params.offset).limit(params.limit))).all()
-        return count or 0, [IssueRow.from_result(row) for row in rows]
+        return count or 0, list(rows)
 
     async def row(self, issue_id: uuid.UUID) -> IssueRow:
         """One active issue with everything its shape shows (no access check: callers check first)."""
-        result = (await self.ctx.session.execute(issue_select().where(m.Issue.id == issue_id))).first()
+        result: IssueRow | None = (await self.ctx.session.execute(issue_select().where(m.Issue.id == issue_id))).first()
         if result is None:
             raise NotFound
-        return IssueRow.from_result(result)
+        return result
 
     async def get(self, issue_id: uuid.UUID, need: Level = Level.READ) -> tuple[m.Issue, m.Project, Level]:
         """An active issue of a project the caller may see (and work in, with ``need``)."""

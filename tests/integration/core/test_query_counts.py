@@ -34,3 +34,19 @@ async def test_organization_lists_do_not_grow_with_the_page(client):
     small = await _statements(owner, f"/api/v1/orgs/invitations/?organization={org}&page_size=2")
     large = await _statements(owner, f"/api/v1/orgs/invitations/?organization={org}&page_size=12")
     assert small == large
+
+
+async def test_issue_list_and_detail_use_at_most_four_statements(client):
+    """Listing 3 or 30 issues with every nested object, and one issue's detail, cost the same few statements."""
+    from tests.integration.core.test_issues import create_issue, setup_project
+
+    owner, login, _, _, project, _ = await setup_project(client, key="qc")
+    for n in range(30):
+        await create_issue(owner, project, title=f"Issue {n}", assignee=login["user"]["id"])
+    base = f"/api/v1/projects/issues?&project={project['id']}"
+    small = await _statements(owner, f"{base}&page_size=3")
+    large = await _statements(owner, f"{base}&page_size=30")
+    assert small == large
+    assert large <= 4  # user, count, page
+    issue_id = (await owner.get(f"{base}&page_size=1")).json()["results"][0]["id"]
+    assert await _statements(owner, f"/api/v1/projects/issues/{issue_id}/") <= 4
