@@ -10,6 +10,7 @@ import datetime
 import itertools
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,3 +137,60 @@ async def build_world(session: Any, codec: Any) -> World:
         persona: codec.issue(user.id, "access")[0] for persona, user in world.users.items()
     }
     return world
+
+
+# --- the matrix kit: how a cell is described and built -------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+# Routes outside the tenancy domains (auth, probes, docs, media) are covered by their own tests.
+EXCLUDED_PREFIXES = ("/api/v1/auth", "/api/v1/system", "/api/schema", "/health", "/ready", "/media")
+
+ALL = set(PERSONAS) - {"anonymous"}
+ORG_MEMBERS = ALL - {"stranger"}
+ONLY_OWNER = {"org_owner"}
+
+
+@dataclass
+class Call:
+    """One request to make: url, JSON body or multipart files."""
+
+    url: str
+    json: Any = None
+    files: dict[str, Any] | None = None
+
+
+Builder = Callable[[World, Any], Awaitable[Call]]
+
+
+@dataclass
+class Cell:
+    """A route's request builder and which personas succeed (with ``ok``); everyone else gets ``denied``."""
+
+    build: Builder
+    allowed: set[str]
+    ok: int = 200
+    denied: int = 404
+    public: bool = False
+
+
+def _static(url: str, json: Any = None) -> Builder:
+    async def build(world: World, session: Any) -> Call:
+        return Call(url.format(w=world), json)
+
+    return build
+
+
+READERS = {"workspace_member", "project_viewer", "project_admin", "org_owner"}
+WRITERS = {"workspace_member", "project_admin", "org_owner"}
+MANAGERS = {"project_admin", "org_owner"}
+P = "/api/v1/projects"
+
+
+def _built(make: Callable[[World, Any], Awaitable[Any]], url: str, json: Any = None, files: Any = None) -> Builder:
+    """A builder that makes a disposable object and puts its id in ``url`` as ``{id}``."""
+
+    async def build(world: World, session: Any) -> Call:
+        made = await make(world, session)
+        return Call(url.format(w=world, id=made), json, files)
+
+    return build

@@ -7,49 +7,35 @@ Write cells act on disposable targets made for the cell, so one cell's change ne
 from __future__ import annotations
 
 import datetime
+import importlib
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core.db import models as m
-from tests.integration.core.access_world import PERSONAS, World, build_world
+from tests.integration.core.access_world import (
+    ALL,
+    EXCLUDED_PREFIXES,
+    MANAGERS,
+    ONLY_OWNER,
+    ORG_MEMBERS,
+    PERSONAS,
+    PNG,
+    READERS,
+    WRITERS,
+    Call,
+    Cell,
+    P,
+    World,
+    _built,
+    _static,
+    build_world,
+)
 
 pytestmark = pytest.mark.anyio
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-# Routes outside the tenancy domains (auth, probes, docs, media) are covered by their own tests.
-EXCLUDED_PREFIXES = ("/api/v1/auth", "/api/v1/system", "/api/schema", "/health", "/ready", "/media")
-
-ALL = set(PERSONAS) - {"anonymous"}
-ORG_MEMBERS = ALL - {"stranger"}
-ONLY_OWNER = {"org_owner"}
-
-
-@dataclass
-class Call:
-    """One request to make: url, JSON body or multipart files."""
-
-    url: str
-    json: Any = None
-    files: dict[str, Any] | None = None
-
-
-Builder = Callable[[World, Any], Awaitable[Call]]
-
-
-@dataclass
-class Cell:
-    """A route's request builder and which personas succeed (with ``ok``); everyone else gets ``denied``."""
-
-    build: Builder
-    allowed: set[str]
-    ok: int = 200
-    denied: int = 404
-    public: bool = False
 
 
 async def _disposable_member(world: World, session: Any, role: str = "guest") -> uuid.UUID:
@@ -85,13 +71,6 @@ async def _disposable_invitation(world: World, session: Any) -> uuid.UUID:
     session.add(invitation)
     await session.commit()
     return invitation.id
-
-
-def _static(url: str, json: Any = None) -> Builder:
-    async def build(world: World, session: Any) -> Call:
-        return Call(url.format(w=world), json)
-
-    return build
 
 
 async def _member_patch(world: World, session: Any) -> Call:
@@ -269,11 +248,6 @@ MATRIX.update(WS_MATRIX)
 
 # --- workflow, issues and what hangs off them (the world's project: workspace is private) --------------------------
 
-READERS = {"workspace_member", "project_viewer", "project_admin", "org_owner"}
-WRITERS = {"workspace_member", "project_admin", "org_owner"}
-MANAGERS = {"project_admin", "org_owner"}
-P = "/api/v1/projects"
-
 
 async def _new_type(world: World, session: Any) -> uuid.UUID:
     issue_type = m.IssueType(project_id=world.project.id, name=f"T{uuid.uuid4().hex[:6]}", category="task")
@@ -334,16 +308,6 @@ async def _new_attachment(world: World, session: Any) -> uuid.UUID:
     session.add(attachment)
     await session.commit()
     return attachment.id
-
-
-def _built(make: Callable[[World, Any], Awaitable[Any]], url: str, json: Any = None, files: Any = None) -> Builder:
-    """A builder that makes a disposable object and puts its id in ``url`` as ``{id}``."""
-
-    async def build(world: World, session: Any) -> Call:
-        made = await make(world, session)
-        return Call(url.format(w=world, id=made), json, files)
-
-    return build
 
 
 async def _transition_pair(world: World, session: Any) -> Call:
@@ -533,6 +497,11 @@ PROJECT_MATRIX: dict[tuple[str, str], Cell] = {
     ),
 }
 MATRIX.update(PROJECT_MATRIX)
+
+
+# Later domains keep their cells in ``matrix_<domain>.py`` modules beside this one, each exporting ``ENTRIES``.
+for _module in sorted(Path(__file__).parent.glob("matrix_*.py")):
+    MATRIX.update(importlib.import_module(f"tests.integration.core.{_module.stem}").ENTRIES)
 
 
 def _app_routes(app: Any) -> set[tuple[str, str]]:
