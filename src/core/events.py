@@ -18,6 +18,8 @@ __all__ = (
     "OrganizationCreated",
     "PasswordResetRequested",
     "ProjectCreated",
+    "SprintCompleted",
+    "SprintStarted",
     "UserRegistered",
     "event_type_for",
 )
@@ -150,6 +152,37 @@ class CommentAdded(IssueEvent, frozen=True, kw_only=True):
     comment_id: uuid.UUID
     author_id: int | None
     content: str
+
+
+class SprintEvent(Event, frozen=True, kw_only=True):
+    """Base of the sprint events."""
+
+    sprint_id: uuid.UUID
+    sprint_name: str
+    project_id: uuid.UUID
+    workspace_id: uuid.UUID
+    organization_id: uuid.UUID
+
+
+class SprintStarted(SprintEvent, frozen=True, kw_only=True):
+    """A sprint started; ``committed_points`` were frozen at this moment."""
+
+    hook: ClassVar[str] = "on_sprint_started"
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+    committed_points: float
+    issue_count: int
+
+
+class SprintCompleted(SprintEvent, frozen=True, kw_only=True):
+    """A sprint was completed; unfinished issues moved to ``moved_to_sprint_id`` (None = the backlog)."""
+
+    hook: ClassVar[str] = "on_sprint_completed"
+    completed_points: float
+    committed_points: float
+    completed_issue_count: int
+    unfinished_issue_count: int
+    moved_to_sprint_id: uuid.UUID | None
 
 
 def event_type_for(hook: str) -> type[Event] | None:

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
         OrganizationCreated,
         PasswordResetRequested,
         ProjectCreated,
+        SprintCompleted,
+        SprintStarted,
         UserRegistered,
     )
 
@@ -59,6 +61,18 @@ def register_routes() -> Sequence[ControllerRouterHandler]:
     routes do not exist and answer 404.
 
     :return: a sequence of Litestar route handlers, controllers or routers.
+    """
+
+
+@hookspec
+def register_jobs() -> Sequence[Any]:
+    """Background job functions and cron jobs the plugin runs.
+
+    Each item is ``(name, function)`` for a job, or a ``saq.CronJob`` for a scheduled one. Names are namespaced
+    ``"<plugin>:<verb_noun>"`` (SAQ would otherwise key them by ``__qualname__`` and collide across plugins).
+    A job is ``async def verb_noun(ctx, **kwargs)`` and must be idempotent: it may run more than once.
+
+    :return: a sequence of ``(name, function)`` tuples and ``CronJob`` objects.
     """
 
 
@@ -196,6 +210,22 @@ def on_comment_added(event: CommentAdded) -> Awaitable[None] | None:
     """A comment was added to an issue. Fired after commit.
 
     :param event: the issue, the comment's id, author and text (for @mentions).
+    """
+
+
+@hookspec
+def on_sprint_started(event: SprintStarted) -> Awaitable[None] | None:
+    """A sprint started. Fired after commit.
+
+    :param event: the sprint, its project/workspace/organization, dates, committed points and issue count.
+    """
+
+
+@hookspec
+def on_sprint_completed(event: SprintCompleted) -> Awaitable[None] | None:
+    """A sprint was completed. Fired after commit.
+
+    :param event: the sprint, completed and committed points, and where unfinished issues went.
     """
 
 
