@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ("diff", "jsonable", "record_activity")
+__all__ = ("apply_changes", "diff", "jsonable", "record_activity")
 
 
 def jsonable(value: Any) -> Any:
@@ -39,6 +39,14 @@ def diff(obj: Any, new_values: Mapping[str, Any], fields: Iterable[str] | None =
         new = new_values[key]
         if old != new:
             changes[key] = {"old": jsonable(old), "new": jsonable(new)}
+    return changes
+
+
+def apply_changes(obj: Any, new_values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Set ``new_values`` on ``obj``; return what changed as :func:`diff` describes it."""
+    changes = diff(obj, new_values)
+    for key, value in new_values.items():
+        setattr(obj, key, value)
     return changes
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, or_, select
 
 from core.access import Level
-from core.activity import record_activity
 from core.db import models as m
 from core.dispatch import record_event
 from core.events import CommentAdded
@@ -54,20 +53,7 @@ class _IssueChild:
     def _log(
         self, issue: m.Issue, project: m.Project, org_id: uuid.UUID, action: str, changes: dict[str, Any]
     ) -> m.Activity:
-        return record_activity(
-            self.ctx.session,
-            actor=self.ctx.user,
-            action=action,
-            object_type="issue",
-            object_id=issue.id,
-            object_repr=f"{project.key}-{issue.number}: {issue.title}",
-            object_url=f"/projects/{project.id}/issues/{issue.id}",
-            changes=changes,
-            organization_id=org_id,
-            workspace_id=project.workspace_id,
-            project_id=project.id,
-            ip_address=self.ctx.ip,
-        )
+        return self.issues.log(issue, project, org_id, action, changes)
 
 
 class CommentService(_IssueChild):

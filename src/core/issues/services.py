@@ -258,7 +258,7 @@ class IssueService:
             "actor_id": self.ctx.user.id,
         }
 
-    def _log(
+    def log(
         self,
         issue: m.Issue,
         project: m.Project,
@@ -266,6 +266,7 @@ class IssueService:
         action: str,
         changes: dict[str, Any] | None = None,
     ) -> m.Activity:
+        """Add the activity row for a change to ``issue`` (committed with it)."""
         return record_activity(
             self.ctx.session,
             actor=self.ctx.user,
@@ -317,7 +318,7 @@ class IssueService:
         )
         self.ctx.session.add(issue)
         await self.ctx.session.flush()
-        row = self._log(issue, project, org_id, "created")
+        row = self.log(issue, project, org_id, "created")
         record_event(
             self.ctx.session,
             IssueCreated(
@@ -371,7 +372,7 @@ class IssueService:
         if "labels" in sent:
             change("labels", sorted(set(sent["labels"] or [])))
         if changes:
-            row = self._log(issue, project, org_id, "updated", changes)
+            row = self.log(issue, project, org_id, "updated", changes)
             record_event(self.ctx.session, IssueUpdated(**self.event_ids(issue, project, org_id), changes=changes), row)
         if "assignee" in sent:
             await self._set_assignee(issue, project, org_id, sent["assignee"])
@@ -387,7 +388,7 @@ class IssueService:
             return
         previous = issue.assignee_id
         issue.assignee_id = new_id
-        row = self._log(issue, project, org_id, "assigned", {"assignee": {"old": previous, "new": new_id}})
+        row = self.log(issue, project, org_id, "assigned", {"assignee": {"old": previous, "new": new_id}})
         record_event(
             self.ctx.session,
             IssueAssigned(**self.event_ids(issue, project, org_id), previous_assignee_id=previous, assignee_id=new_id),
@@ -408,7 +409,7 @@ class IssueService:
         previous = issue.status_id
         issue.status_id = target.id
         issue.resolved_at = _now() if target.is_final else None
-        row = self._log(
+        row = self.log(
             issue, project, org_id, "transitioned", {"status": {"old": str(previous), "new": str(target.id)}}
         )
         record_event(
@@ -480,7 +481,7 @@ class IssueService:
             raise NotFound("Only the reporter or a project admin can delete this issue.")
         org_id = await self.organization_id(project)
         issue.is_active = False
-        row = self._log(issue, project, org_id, "deleted")
+        row = self.log(issue, project, org_id, "deleted")
         record_event(self.ctx.session, IssueDeleted(**self.event_ids(issue, project, org_id)), row)
         await self.ctx.commit()
 

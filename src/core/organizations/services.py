@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
 from core.access import ORG_ADMIN_ROLES
-from core.activity import diff, record_activity
+from core.activity import apply_changes, record_activity
 from core.db import models as m
 from core.dispatch import record_event
 from core.events import OrganizationCreated
@@ -294,9 +294,7 @@ class OrganizationService:
             values.pop("is_active")
         if logo is not None:
             values["logo_url"] = self.ctx.storage.save_image(logo, "logos", "logo")
-        changes = diff(org, values)
-        for key, value in values.items():
-            setattr(org, key, value)
+        changes = apply_changes(org, values)
         if changes:
             self._log(org, "updated", changes)
         await self.ctx.commit()

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
 from core.access import Level
-from core.activity import diff, record_activity
+from core.activity import apply_changes, record_activity
 from core.db import models as m
 from core.http.errors import ApplicationError, FieldErrors, NotFound
 from core.http.query import apply_ordering, apply_search
@@ -261,9 +261,7 @@ class WorkspaceService:
         values.pop("is_active", None)
         if cover is not None:
             values["cover_image_url"] = self.ctx.storage.save_image(cover, "covers", "cover_image")
-        changes = diff(workspace, values)
-        for key, value in values.items():
-            setattr(workspace, key, value)
+        changes = apply_changes(workspace, values)
         if changes:
             self._log(workspace, "updated", changes)
         await self.ctx.commit()
