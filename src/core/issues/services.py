@@ -16,6 +16,7 @@ from core.db import models as m
 from core.dispatch import record_event
 from core.events import IssueAssigned, IssueCreated, IssueDeleted, IssueTransitioned, IssueUpdated
 from core.http.errors import FieldErrors, NotFound
+from core.http.params import optional_uuid
 from core.issues.queries import PRIORITIES, IssueRow, apply_issue_filters, issue_select, order_issues
 from core.workflow.services import allowed_targets
 
@@ -112,6 +113,8 @@ class IssueService:
     ) -> tuple[int, list[IssueRow]]:
         """Visible issues matching the contract's filters, one page, in two statements."""
         stmt = issue_select().where(m.Issue.project_id.in_(self.ctx.policy.visible_project_ids()))
+        if board_ref := query.get("board"):
+            stmt = await self._board_scope(stmt, board_ref)
         stmt = apply_issue_filters(stmt, query)
         count = await self.ctx.session.scalar(
             select(func.count()).select_from(
@@ -121,6 +124,37 @@ class IssueService:
         stmt = order_issues(stmt, ordering)
         rows = (await self.ctx.session.execute(stmt.offset(params.offset).limit(params.limit))).all()
         return count or 0, list(rows)
+
+    async def _board_scope(self, stmt: Any, board_ref: str) -> Any:
+        """``?board=``: the board's project's issues, narrowed by the board's saved filter."""
+        board_id = optional_uuid(board_ref, "board")
+        if board_id is None:
+            return stmt
+        board = await self.ctx.session.get(m.Board, board_id)
+        if board is None:
+            raise FieldErrors({"board": ["Board not found."]})
+        stmt = stmt.where(m.Issue.project_id == board.project_id)
+        saved = board.saved_filter if isinstance(board.saved_filter, dict) else {}
+
+        def listed(key: str) -> list[Any]:
+            value = saved.get(key)
+            return value if isinstance(value, list) else [value] if value else []
+
+        if priorities := listed("priority"):
+            stmt = stmt.where(m.Issue.priority.in_([str(p).upper() for p in priorities]))
+        if assignees := listed("assignee"):
+            ids = [int(a) for a in assignees if str(a).isdigit()]
+            uuids = [optional_uuid(str(a), "assignee") for a in assignees if not str(a).isdigit()]
+            stmt = stmt.where(
+                or_(
+                    m.Issue.assignee_id.in_(ids),
+                    m.Issue.assignee_id.in_(select(m.User.id).where(m.User.user_uuid.in_([u for u in uuids if u]))),
+                )
+            )
+        if types := listed("issue_type"):
+            type_ids = [optional_uuid(str(t), "issue_type") for t in types]
+            stmt = stmt.where(m.Issue.issue_type_id.in_([t for t in type_ids if t]))
+        return stmt
 
     async def row(self, issue_id: uuid.UUID) -> IssueRow:
         """One active issue with everything its shape shows (no access check: callers check first)."""

@@ -219,3 +219,38 @@ async def test_concurrent_creates_get_distinct_gapless_keys(client):
 
     numbers = await asyncio.gather(*(one(n) for n in range(total)))
     assert sorted(numbers) == list(range(1, total + 1))
+
+
+async def test_board_filter_applies_the_saved_filter(client, db):
+    """``?board=`` lists the board's project's issues narrowed by the board's saved priorities."""
+    import uuid
+
+    from core.db import models as m
+
+    owner, _, _, _, project, _ = await setup_project(client, key="brd")
+    await create_issue(owner, project, title="Urgent", priority="P1")
+    await create_issue(owner, project, title="Later", priority="P4")
+    async with db() as session:
+        board = m.Board(project_id=uuid.UUID(project["id"]), name="B", saved_filter={"priority": ["P1"]})
+        session.add(board)
+        await session.commit()
+        board_id = board.id
+    listed = (await owner.get(f"/api/v1/projects/issues?&board={board_id}")).json()
+    assert [item["title"] for item in listed["results"]] == ["Urgent"]
+
+
+async def test_deleting_a_status_in_use_needs_a_replacement(client):
+    """A status that issues use cannot be deleted without ``?replacement=``; with one, its issues move there."""
+    owner, _, _, _, project, statuses = await setup_project(client, key="rpl")
+    issue = await create_issue(owner, project)
+    todo = statuses["To Do"]["id"]
+    refused = await owner.delete(f"/api/v1/projects/workflow-statuses/{todo}/")
+    assert refused.status_code == 400
+    assert "replacement" in refused.json()
+    moved = await owner.delete(
+        f"/api/v1/projects/workflow-statuses/{todo}/?replacement={statuses['In Progress']['id']}"
+    )
+    assert moved.status_code == 204
+    after = (await owner.get(f"/api/v1/projects/issues/{issue['id']}/")).json()
+    assert after["status"]["name"] == "In Progress"
+    assert after["status"]["is_initial"] is True  # the replacement inherits the initial flag
