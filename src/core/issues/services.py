@@ -116,13 +116,13 @@ class IssueService:
         if board_ref := query.get("board"):
             stmt = await self._board_scope(stmt, board_ref)
         stmt = apply_issue_filters(stmt, query)
-        count = await self.ctx.session.scalar(
-            select(func.count()).select_from(
-                stmt.with_only_columns(m.Issue.id, maintain_column_froms=True).order_by(None).subquery()
-            )
-        )
-        stmt = order_issues(stmt, ordering)
-        rows = (await self.ctx.session.execute(stmt.offset(params.offset).limit(params.limit))).all()
+        ids = stmt.with_only_columns(m.Issue.id, maintain_column_froms=True)
+        count = await self.ctx.session.scalar(select(func.count()).select_from(ids.order_by(None).subquery()))
+        # Pick the page's ids first, then load everything (joins, counts) for those rows only: otherwise the
+        # database computes the nested objects and counts of every matching issue before sorting.
+        page_ids = order_issues(ids, ordering).offset(params.offset).limit(params.limit)
+        page = issue_select().where(m.Issue.id.in_(page_ids))
+        rows = (await self.ctx.session.execute(order_issues(page, ordering))).all()
         return count or 0, list(rows)
 
     async def _board_scope(self, stmt: Any, board_ref: str) -> Any:
