@@ -6,7 +6,10 @@ The schema is created once per session; every test starts from empty tables.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
+import pkgutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +23,7 @@ from litestar.testing import AsyncTestClient  # noqa: E402
 from sqlalchemy import delete  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine  # noqa: E402
 
+import plugins  # noqa: E402
 from core.app import create_app  # noqa: E402
 from core.db.base import metadata  # noqa: E402
 from core.db.config import configure_sqlite  # noqa: E402
@@ -30,6 +34,12 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
     from litestar import Litestar
+
+# Like alembic/env.py: every plugin's tables are part of the schema, whether or not a test enables the plugin
+# (a database left by a full run has them, with foreign keys into the core tables).
+for _info in pkgutil.iter_modules(plugins.__path__):
+    if importlib.util.find_spec(f"plugins.{_info.name}.models") is not None:
+        importlib.import_module(f"plugins.{_info.name}.models")
 
 TEST_DATABASE_URL = normalize_database_url(
     os.environ.get("SCRUM_TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{(_VAR / 'test.db').as_posix()}"

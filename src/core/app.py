@@ -26,6 +26,7 @@ from core import __version__
 from core.auth.deps import provide_current_user
 from core.auth.middleware import JWTAuthenticationMiddleware
 from core.auth.runtime import AuthRuntime
+from core.boards.realtime import BoardRealtime
 from core.context import provide_ctx
 from core.db import models as m
 from core.db.config import build_db_config
@@ -33,6 +34,7 @@ from core.dispatch import EventDispatcher
 from core.files import build_file_store
 from core.http.errors import exception_to_response
 from core.http.middleware import apply_client_quirks
+from core.jobs import JobQueue, build_job_queue
 from core.plugins import PluginConfigError, build_plugin_manager, collect
 from core.routes import core_routes
 from core.settings import Settings, SettingsError, get_settings
@@ -60,14 +62,19 @@ _AUTH_EXCLUDE = ["^/api/schema", "^/saq"]
 class ScrumCLIPlugin(CLIPlugin):
     """Adds the project's commands (and those plugins contribute) to the Litestar CLI."""
 
-    def __init__(self, pm: pluggy.PluginManager) -> None:
+    def __init__(self, pm: pluggy.PluginManager, jobs: JobQueue) -> None:
         self.pm = pm
+        self.jobs = jobs
 
     def on_cli_init(self, cli: Group) -> None:
         """Register ``createsuperuser``, ``seed-demo`` and plugin commands."""
         from core.cli import register_commands
 
         register_commands(cli)
+        if not self.jobs.litestar_plugins():  # with a broker, litestar-saq adds the real `workers` group
+            from core.jobs_cli import workers_without_broker
+
+            cli.add_command(workers_without_broker)
         self.pm.hook.register_cli_commands(cli=cli)
 
 
@@ -102,6 +109,7 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
     settings = settings or _load_settings()
     try:
         pm = build_plugin_manager(settings.plugins, extra=plugins, trace=settings.trace_plugins)
+        jobs = build_job_queue(settings, pm)
     except PluginConfigError as exc:
         sys.stderr.write(f"configuration error: {exc}\n")
         raise SystemExit(2) from None
@@ -115,9 +123,11 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
     plugin_tags = [Tag(name=t["name"], description=t.get("description")) for t in collect(pm, "register_openapi_tags")]
 
     dispatcher = EventDispatcher(pm, db_config.create_session_maker())
+    realtime = BoardRealtime(settings, dispatcher)  # the live board channel (WebSocket + channels plugin)
     background: list[asyncio.Task[None]] = []
 
     async def on_startup(app: Litestar) -> None:
+        await jobs.start()
         for result in pm.hook.on_startup(app=app):
             if result is not None:
                 await result
@@ -131,6 +141,7 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
     async def on_shutdown(app: Litestar) -> None:
         for task in background:
             task.cancel()
+        await jobs.stop()
         for result in pm.hook.on_shutdown(app=app):
             if result is not None:
                 await result
@@ -141,9 +152,10 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
     for extra in collect(pm, "register_dependencies"):
         dependencies.update(extra)
 
-    return ScrumApp(
+    app = ScrumApp(
         route_handlers=[
             *core_routes(settings),
+            *realtime.route_handlers,
             create_static_files_router(
                 path=MEDIA_URL,
                 directories=[settings.var_dir / "media"],
@@ -151,10 +163,16 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
                 include_in_schema=False,
             ),
             *collect(pm, "register_routes"),
+            *jobs.route_handlers(),
         ],
         dependencies=dependencies,
         signature_namespace={"m": m, "AsyncSession": AsyncSession, "State": State, "Request": Request},
-        plugins=[SQLAlchemyPlugin(config=db_config), ScrumCLIPlugin(pm)],
+        plugins=[
+            SQLAlchemyPlugin(config=db_config),
+            realtime.plugin,
+            ScrumCLIPlugin(pm, jobs),
+            *jobs.litestar_plugins(),
+        ],
         middleware=[DefineMiddleware(JWTAuthenticationMiddleware, exclude=_AUTH_EXCLUDE)],
         cors_config=CORSConfig(
             allow_origins=list(settings.cors_allowed_origins),
@@ -184,12 +202,16 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
                 "settings": settings,
                 "plugin_manager": pm,
                 "dispatcher": dispatcher,
+                "board_realtime": realtime,
                 "auth": AuthRuntime.from_settings(settings, redis),
                 "redis": redis,
                 "storage": LocalStorage(settings.var_dir / "media"),
                 "files": build_file_store(settings),
+                "jobs": jobs,
             }
         ),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
     )
+    jobs.bind(app, db_config.create_session_maker())
+    return app

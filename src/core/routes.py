@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from core.auth.controllers import AuthController
+from core.boards.controllers import BoardController
 from core.issues.controllers import IssueController
 from core.issues.extras_controllers import CommentController, LinkController, attachment_controller
 from core.organizations.controllers import InvitationController, OrganizationController, OrgMemberController
 from core.projects.controllers import ProjectConfigController, ProjectController, ProjectMemberController
-from core.reporting.controllers import ActivityController
+from core.reporting.controllers import ActivityController, ReportController
+from core.sprints.controllers import SprintController
 from core.system.controllers import SystemController
 from core.workflow.controllers import IssueTypeController, TransitionController, WorkflowStatusController
 from core.workspaces.controllers import WorkspaceController, WorkspaceMemberController
@@ -37,6 +39,9 @@ _STATIC_ROUTES = [
     CommentController,
     LinkController,
     ActivityController,
+    ReportController,
+    SprintController,
+    BoardController,
 ]
 
 

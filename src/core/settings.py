@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ("Settings", "SettingsError", "get_settings", "normalize_database_url")
 
 _MODES = ("embedded", "production")
+_JOB_BACKENDS = ("auto", "redis", "in-process")
 _MIN_SECRET_LENGTH = 32
 
 
@@ -122,11 +123,20 @@ class Settings:
     s3_prefix: str = ""
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
+    jobs_backend: str = "auto"
+    jobs_worker_in_server: bool = False
+    jobs_concurrency: int = 10
+    jobs_sweep_interval: int = 60
 
     @property
     def is_production(self) -> bool:
         """True when running with ``SCRUM_ENV=production``."""
         return self.mode == "production"
+
+    @property
+    def jobs_on_redis(self) -> bool:
+        """True when background jobs go through the SAQ queue on Redis (else they run in-process)."""
+        return self.jobs_backend == "redis" or (self.jobs_backend == "auto" and self.redis_url is not None)
 
     @property
     def is_sqlite(self) -> bool:
@@ -177,6 +187,13 @@ class Settings:
             msg = f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {log_level!r}"
             raise SettingsError(msg)
         origins = _csv(env.get("CORS_ALLOWED_ORIGINS", "")) or (() if production else ("*",))
+        jobs_backend = env.get("SCRUM_JOBS_BACKEND", "auto").strip().lower() or "auto"
+        if jobs_backend not in _JOB_BACKENDS:
+            msg = f"SCRUM_JOBS_BACKEND must be one of {', '.join(_JOB_BACKENDS)}, got {jobs_backend!r}"
+            raise SettingsError(msg)
+        if jobs_backend == "redis" and not redis_url:
+            msg = "SCRUM_JOBS_BACKEND=redis needs REDIS_URL"
+            raise SettingsError(msg)
 
         return cls(
             mode=mode,
@@ -205,6 +222,10 @@ class Settings:
             s3_prefix=env.get("S3_PREFIX", "").strip(),
             s3_endpoint_url=env.get("S3_ENDPOINT_URL", "").strip() or None,
             s3_region=env.get("S3_REGION", "").strip() or None,
+            jobs_backend=jobs_backend,
+            jobs_worker_in_server=_bool(env, "SCRUM_JOBS_WORKER_IN_SERVER", default=False),
+            jobs_concurrency=_int(env, "SCRUM_JOBS_CONCURRENCY", 10),
+            jobs_sweep_interval=_int(env, "SCRUM_JOBS_SWEEP_INTERVAL", 60),
         )
 
 

@@ -1,0 +1,1 @@
+"""Boards, board columns, issue moves and the live board channel."""

@@ -1,0 +1,1 @@
+"""The notifications plugin: in-app notifications, email, Slack and the live ``user:{id}`` socket."""
