@@ -131,7 +131,13 @@ class IssueService:
         if board_id is None:
             return stmt
         board = await self.ctx.session.get(m.Board, board_id)
-        if board is None:
+        visible = board is not None and (
+            await self.ctx.session.scalar(
+                select(m.Project.id).where(m.Project.id == board.project_id, self.ctx.policy.project_visible())
+            )
+        )
+        if board is None or not visible:
+            # The same answer for a board that does not exist and one the caller may not see.
             raise FieldErrors({"board": ["Board not found."]})
         stmt = stmt.where(m.Issue.project_id == board.project_id)
         saved = board.saved_filter if isinstance(board.saved_filter, dict) else {}

@@ -237,6 +237,11 @@ async def test_board_filter_applies_the_saved_filter(client, db):
         board_id = board.id
     listed = (await owner.get(f"/api/v1/projects/issues?&board={board_id}")).json()
     assert [item["title"] for item in listed["results"]] == ["Urgent"]
+    stranger, _ = await client.signed_up()
+    hidden = await stranger.get(f"/api/v1/projects/issues?&board={board_id}")
+    missing = await stranger.get(f"/api/v1/projects/issues?&board={uuid.uuid4()}")
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json() == missing.json()  # another tenant's board looks exactly like no board
 
 
 async def test_deleting_a_status_in_use_needs_a_replacement(client):
