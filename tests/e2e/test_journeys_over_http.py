@@ -126,3 +126,96 @@ def test_journeys_dashboard_org_workspace_project_issues_activity(http, server):
     kinds = [entry["action_type"] for entry in activity["results"] if entry["object_type"] == "issue"]
     assert kinds[:3] == ["transitioned", "assigned", "updated"] or kinds[:3] == ["transitioned", "updated", "assigned"]
     assert "created" in kinds
+
+
+def _project_of(owner: Browser, tag: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    org = owner.call("POST", "/api/v1/orgs/organizations/", 201, json={"name": f"Org {tag}"})
+    ws = owner.call("POST", "/api/v1/workspaces/", 201, json={"organization": org["id"], "name": f"WS {tag}"})
+    project = owner.call(
+        "POST", "/api/v1/projects/projects/", 201, json={"name": f"Project {tag}", "key": tag, "workspace": ws["id"]}
+    )
+    statuses = owner.call("GET", f"/api/v1/projects/workflow-statuses/?project={project['id']}")["results"]
+    return project, {st["name"]: st for st in statuses}
+
+
+def test_journey_4_board_create_issue_in_column_move_and_reload(http, server):
+    """Journey 4: a kanban board gets a column per status; an issue created in a column moves and stays moved."""
+    owner, _ = _sign_up(http, server)
+    project, _ = _project_of(owner, "brd")
+    board = owner.call(
+        "POST",
+        "/api/v1/projects/boards/",
+        201,
+        json={"project": project["id"], "name": "Team board", "description": "", "board_type": "kanban"},
+    )
+    columns = {
+        column["name"]: column for column in owner.call("GET", f"/api/v1/projects/boards/{board['id']}/")["columns"]
+    }
+    assert list(columns) == ["To Do", "In Progress", "Done"]
+    issue = owner.call(
+        "POST",
+        "/api/v1/projects/issues/",
+        201,
+        json={
+            "project": project["id"],
+            "issue_type": owner.call("GET", f"/api/v1/projects/issue-types/?project={project['id']}")["results"][0][
+                "id"
+            ],
+            "title": "Card",
+        },
+    )
+    assert issue["status"]["id"] == columns["To Do"]["workflow_status"]["id"]
+    owner.call(
+        "PATCH",
+        f"/api/v1/projects/boards/{board['id']}/issues/{issue['id']}/move/",
+        json={"column_id": columns["In Progress"]["id"]},
+    )
+    reloaded = owner.call("GET", f"/api/v1/projects/issues?&project={project['id']}")["results"]
+    assert reloaded[0]["status"]["id"] == columns["In Progress"]["workflow_status"]["id"]
+
+
+def test_journey_7_sprint_plan_start_board_complete(http, server):
+    """Journey 7: create a sprint, add backlog issues, start it, the scrum board lists them, complete it."""
+    owner, _ = _sign_up(http, server)
+    project, statuses = _project_of(owner, "spr")
+    issues = [
+        owner.call(
+            "POST",
+            "/api/v1/projects/issues/",
+            201,
+            json={"project": project["id"], "title": f"Story {n}", "story_points": 3},
+        )
+        for n in range(3)
+    ]
+    sprint = owner.call(
+        "POST",
+        "/api/v1/projects/sprints/",
+        201,
+        json={
+            "project": project["id"],
+            "name": "Sprint 1",
+            "start_date": "2026-11-23",
+            "end_date": "2026-12-04",
+            "goal": "Ship",
+        },
+    )
+    assert sprint["project"]["id"] == project["id"]
+    for issue in issues:
+        owner.call("POST", f"/api/v1/projects/sprints/{sprint['id']}/issues/", json={"issue_id": issue["id"]})
+    started = owner.call("POST", f"/api/v1/projects/sprints/{sprint['id']}/start/", json={})
+    assert started["status"] == "active"
+    assert started["committed_points"] == 9
+    on_board = owner.call("GET", f"/api/v1/projects/issues?&project={project['id']}&sprint={sprint['id']}")
+    assert on_board["count"] == 3
+    first = issues[0]["id"]
+    owner.call(
+        "PATCH", f"/api/v1/projects/issues/{first}/transition/", json={"transition": statuses["In Progress"]["id"]}
+    )
+    owner.call("PATCH", f"/api/v1/projects/issues/{first}/transition/", json={"transition": statuses["Done"]["id"]})
+    completed = owner.call("POST", f"/api/v1/projects/sprints/{sprint['id']}/complete/", json={})
+    assert completed["status"] == "completed"
+    assert completed["completed_points"] == 3
+    backlog = owner.call("GET", f"/api/v1/projects/issues?&project={project['id']}&sprint=null")
+    assert backlog["count"] == 2  # the unfinished ones went back to the backlog
+    burndown = owner.call("GET", f"/api/v1/projects/sprints/{sprint['id']}/burndown/")
+    assert burndown["ideal_line"]
