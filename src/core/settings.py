@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ("Settings", "SettingsError", "get_settings", "normalize_database_url")
+__all__ = ("Settings", "SettingsError", "env_bool", "env_int", "get_settings", "normalize_database_url")
 
 _MODES = ("embedded", "production")
 _JOB_BACKENDS = ("auto", "redis", "in-process")
@@ -41,7 +41,12 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+def env_int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    """A whole-number variable (``default`` when unset).
+
+    Raises:
+        SettingsError: not a whole number, or below ``minimum``.
+    """
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -56,7 +61,12 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
     return value
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """A true/false variable (``default`` when unset).
+
+    Raises:
+        SettingsError: not one of 1/0, true/false, yes/no, on/off.
+    """
     raw = env.get(name, "").strip().lower()
     if not raw:
         return default
@@ -199,33 +209,33 @@ class Settings:
             mode=mode,
             var_dir=var_dir,
             database_url=database_url,
-            database_echo=_bool(env, "DATABASE_ECHO", default=False),
-            database_pool_size=_int(env, "DATABASE_POOL_SIZE", 10),
+            database_echo=env_bool(env, "DATABASE_ECHO", default=False),
+            database_pool_size=env_int(env, "DATABASE_POOL_SIZE", 10),
             redis_url=redis_url,
             secret_key=secret_key,
             jwt_secret_key=jwt_secret,
             jwt_algorithm=algorithm,
-            jwt_access_token_lifetime=_int(env, "JWT_ACCESS_TOKEN_LIFETIME", 1440),
-            jwt_refresh_token_lifetime=_int(env, "JWT_REFRESH_TOKEN_LIFETIME", 10080),
+            jwt_access_token_lifetime=env_int(env, "JWT_ACCESS_TOKEN_LIFETIME", 1440),
+            jwt_refresh_token_lifetime=env_int(env, "JWT_REFRESH_TOKEN_LIFETIME", 10080),
             cors_allowed_origins=origins,
             plugins=None if plugins_raw is None else _csv(plugins_raw),
-            trace_plugins=_bool(env, "SCRUM_TRACE_PLUGINS", default=False),
+            trace_plugins=env_bool(env, "SCRUM_TRACE_PLUGINS", default=False),
             frontend_url=env.get("FRONTEND_URL", "http://localhost:4200").strip().rstrip("/"),
-            password_reset_lifetime=_int(env, "PASSWORD_RESET_TOKEN_LIFETIME", 60),
-            login_rate_per_ip=_int(env, "LOGIN_RATE_LIMIT_PER_IP", 30),
-            login_rate_per_account=_int(env, "LOGIN_RATE_LIMIT_PER_ACCOUNT", 10),
-            login_rate_window=_int(env, "LOGIN_RATE_LIMIT_WINDOW", 300),
+            password_reset_lifetime=env_int(env, "PASSWORD_RESET_TOKEN_LIFETIME", 60),
+            login_rate_per_ip=env_int(env, "LOGIN_RATE_LIMIT_PER_IP", 30),
+            login_rate_per_account=env_int(env, "LOGIN_RATE_LIMIT_PER_ACCOUNT", 10),
+            login_rate_window=env_int(env, "LOGIN_RATE_LIMIT_WINDOW", 300),
             log_level=log_level,
-            event_sweep_interval=float(_int(env, "SCRUM_EVENT_SWEEP_INTERVAL", 60)),
-            attachment_max_mb=_int(env, "ATTACHMENT_MAX_MB", 50),
+            event_sweep_interval=float(env_int(env, "SCRUM_EVENT_SWEEP_INTERVAL", 60)),
+            attachment_max_mb=env_int(env, "ATTACHMENT_MAX_MB", 50),
             s3_bucket=env.get("S3_BUCKET", "").strip() or None,
             s3_prefix=env.get("S3_PREFIX", "").strip(),
             s3_endpoint_url=env.get("S3_ENDPOINT_URL", "").strip() or None,
             s3_region=env.get("S3_REGION", "").strip() or None,
             jobs_backend=jobs_backend,
-            jobs_worker_in_server=_bool(env, "SCRUM_JOBS_WORKER_IN_SERVER", default=False),
-            jobs_concurrency=_int(env, "SCRUM_JOBS_CONCURRENCY", 10),
-            jobs_sweep_interval=_int(env, "SCRUM_JOBS_SWEEP_INTERVAL", 60),
+            jobs_worker_in_server=env_bool(env, "SCRUM_JOBS_WORKER_IN_SERVER", default=False),
+            jobs_concurrency=env_int(env, "SCRUM_JOBS_CONCURRENCY", 10),
+            jobs_sweep_interval=env_int(env, "SCRUM_JOBS_SWEEP_INTERVAL", 60),
         )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from core.settings import SettingsError
+from core.settings import SettingsError, env_bool, env_int
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -22,33 +22,6 @@ _BACKENDS = ("console", "smtp", "ses")
 _FROM = "FICCT-SCRUM <no-reply@localhost>"
 _DEADLINE_CRON = "0 9 * * *"
 _DIGEST_CRON = "0 * * * *"
-
-
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        msg = f"{name} must be a whole number, got {raw!r}"
-        raise SettingsError(msg) from None
-    if value < minimum:
-        msg = f"{name} must be at least {minimum}, got {value}"
-        raise SettingsError(msg)
-    return value
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    msg = f"{name} must be true or false, got {raw!r}"
-    raise SettingsError(msg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +60,7 @@ class NotificationsSettings:
         if backend == "smtp" and not smtp_host:
             msg = "NOTIFICATIONS_EMAIL_BACKEND=smtp needs SMTP_HOST"
             raise SettingsError(msg)
-        ssl = _bool(env, "SMTP_SSL", default=False)
+        ssl = env_bool(env, "SMTP_SSL", default=False)
         email_from = env.get("NOTIFICATIONS_EMAIL_FROM", "").strip() or _FROM
         if "@" not in email_from:
             msg = f"NOTIFICATIONS_EMAIL_FROM must be an email address, got {email_from!r}"
@@ -101,15 +74,15 @@ class NotificationsSettings:
             email_backend=backend,
             email_from=email_from,
             smtp_host=smtp_host,
-            smtp_port=_int(env, "SMTP_PORT", 465 if ssl else 587),
+            smtp_port=env_int(env, "SMTP_PORT", 465 if ssl else 587),
             smtp_username=env.get("SMTP_USERNAME", "").strip() or None,
             smtp_password=env.get("SMTP_PASSWORD", "") or None,
-            smtp_starttls=_bool(env, "SMTP_STARTTLS", default=not ssl),
+            smtp_starttls=env_bool(env, "SMTP_STARTTLS", default=not ssl),
             smtp_ssl=ssl,
-            smtp_timeout=_int(env, "SMTP_TIMEOUT", 30),
+            smtp_timeout=env_int(env, "SMTP_TIMEOUT", 30),
             ses_region=env.get("SES_REGION", "").strip() or None,
             ses_endpoint_url=env.get("SES_ENDPOINT_URL", "").strip() or None,
-            slack_timeout=_int(env, "NOTIFICATIONS_SLACK_TIMEOUT", 10),
+            slack_timeout=env_int(env, "NOTIFICATIONS_SLACK_TIMEOUT", 10),
             slack_allowed_hosts=tuple(
                 host.strip().lower()
                 for host in (env.get("NOTIFICATIONS_SLACK_ALLOWED_HOSTS", "").strip() or "hooks.slack.com").split(",")
