@@ -1,4 +1,4 @@
-"""Demo data for ``scrum seed-demo``: accounts, an organization, a workspace, a project and its issues.
+"""Demo data for ``scrum seed-demo``: accounts, an organization, a workspace, a project, issues, a board, a sprint.
 
 Everything goes through the same services the API uses (so it obeys the same rules and writes the same activity),
 and running it again changes nothing.
@@ -6,12 +6,15 @@ and running it again changes nothing.
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from core.access import AccessPolicy
 from core.auth.users import ensure_user
+from core.boards import schemas as board_schemas
+from core.boards.services import BoardService
 from core.context import RequestCtx
 from core.db import models as m
 from core.dispatch import EventDispatcher
@@ -22,11 +25,15 @@ from core.organizations.services import OrganizationService
 from core.plugins import build_plugin_manager
 from core.projects import schemas as project_schemas
 from core.projects.services import ProjectMemberService, ProjectService
+from core.sprints import schemas as sprint_schemas
+from core.sprints.services import SprintService
 from core.storage import LocalStorage
 from core.workspaces import schemas as ws_schemas
 from core.workspaces.services import WorkspaceMemberService, WorkspaceService
 
 if TYPE_CHECKING:
+    import uuid
+
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from core.settings import Settings
@@ -112,6 +119,7 @@ async def seed(session: AsyncSession, settings: Settings) -> list[str]:
         ).all()
     }
     issues = IssueService(ctx)
+    issue_ids: list[uuid.UUID] = []
     for n, (title, kind, priority, status, points) in enumerate(DEMO_ISSUES):
         row = await issues.create(
             issue_schemas.IssueCreate(
@@ -123,12 +131,30 @@ async def seed(session: AsyncSession, settings: Settings) -> list[str]:
                 assignee=users[n % len(users)].id,
             )
         )
+        issue_ids.append(row.id)
         if status != "To Do":
             await issues.transition(row.id, statuses["In Progress"])
         if status == "Done":
             await issues.transition(row.id, statuses["Done"])
+    # A kanban board (one column per status) and an active sprint holding the first four issues.
+    await BoardService(ctx).create(board_schemas.BoardCreate(project=project_id, name="Team board"))
+    today = datetime.datetime.now(datetime.UTC).date()
+    sprints = SprintService(ctx)
+    sprint = await sprints.create(
+        sprint_schemas.SprintCreate(
+            project=project_id,
+            name="Sprint 1",
+            goal="A first usable release",
+            start_date=(today - datetime.timedelta(days=3)).isoformat(),
+            end_date=(today + datetime.timedelta(days=11)).isoformat(),
+        )
+    )
+    for issue_id in issue_ids[:4]:
+        await sprints.add_issue(sprint.id, issue_id)
+    await sprints.start(sprint.id)
     lines += [
         f"created organization {org.org.name} (owner {alice.email})",
         f"created workspace {workspace.workspace.name} and project {project.project.name} ({len(DEMO_ISSUES)} issues)",
+        "created board Team board and active sprint Sprint 1",
     ]
     return lines

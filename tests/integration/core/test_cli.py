@@ -25,6 +25,7 @@ def test_database_upgrade_seed_demo_and_createsuperuser(tmp_path):
     assert "created user alice@demo.ficct.dev" in first
     assert "created organization FICCT Demo" in first
     assert "6 issues" in first
+    assert "active sprint Sprint 1" in first
     second = subprocess.run([*SCRUM, "seed-demo"], **run).stdout
     assert "created" not in second
     assert "exists  user alice@demo.ficct.dev" in second
