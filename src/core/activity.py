@@ -8,6 +8,8 @@ import enum
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from core.db import models as m
 
 if TYPE_CHECKING:
@@ -15,7 +17,9 @@ if TYPE_CHECKING:
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ("apply_changes", "diff", "jsonable", "record_activity")
+    from core.context import RequestCtx
+
+__all__ = ("apply_changes", "diff", "jsonable", "record_activity", "record_project_activity")
 
 
 def jsonable(value: Any) -> Any:
@@ -81,3 +85,36 @@ def record_activity(
     )
     session.add(row)
     return row
+
+
+async def record_project_activity(
+    ctx: RequestCtx,
+    project: m.Project,
+    action: str,
+    changes: Mapping[str, Any] | None = None,
+    *,
+    object_type: str = "project",
+    object_id: Any = None,
+    object_repr: str | None = None,
+    object_url: str | None = None,
+    organization_id: uuid.UUID | None = None,
+) -> m.Activity:
+    """An activity row about ``project`` or something in it, by the caller, in the current transaction."""
+    if organization_id is None:
+        organization_id = await ctx.session.scalar(
+            select(m.Workspace.organization_id).where(m.Workspace.id == project.workspace_id)
+        )
+    return record_activity(
+        ctx.session,
+        actor=ctx.user,
+        action=action,
+        object_type=object_type,
+        object_id=object_id if object_id is not None else project.id,
+        object_repr=object_repr if object_repr is not None else project.name,
+        object_url=object_url or f"/projects/{project.id}",
+        changes=changes,
+        organization_id=organization_id,
+        workspace_id=project.workspace_id,
+        project_id=project.id,
+        ip_address=ctx.ip,
+    )

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import aliased
 
 from core.access import Level
-from core.activity import diff, record_activity
+from core.activity import diff, record_project_activity
 from core.boards import presenters as p
 from core.boards.realtime import actor, timestamp
 from core.db import models as m
@@ -296,19 +296,15 @@ class BoardService:
     async def _log(
         self, board: m.Board, project: m.Project, action: str, changes: dict[str, Any], what: str | None = None
     ) -> None:
-        record_activity(
-            self.ctx.session,
-            actor=self.ctx.user,
-            action=action,
+        await record_project_activity(
+            self.ctx,
+            project,
+            action,
+            changes,
             object_type="board",
             object_id=board.id,
             object_repr=f"{board.name}: column {what}" if what else board.name,
             object_url=f"/projects/{project.id}/boards/{board.id}",
-            changes=changes,
-            organization_id=await IssueService(self.ctx).organization_id(project),
-            workspace_id=project.workspace_id,
-            project_id=project.id,
-            ip_address=self.ctx.ip,
         )
 
     async def _statuses(self, project_id: uuid.UUID) -> list[m.WorkflowStatus]:
@@ -579,20 +575,7 @@ class BoardService:
         if moved and log_row is not None:
             log_row.changes = {**(log_row.changes or {}), **extra}
         else:  # a move inside the column (no lifecycle event), or the transition row was already flushed
-            record_activity(
-                session,
-                actor=self.ctx.user,
-                action="updated",
-                object_type="issue",
-                object_id=issue.id,
-                object_repr=f"{project.key}-{issue.number}: {issue.title}",
-                object_url=f"/projects/{project.id}/issues/{issue.id}",
-                changes=extra,
-                organization_id=await issues.organization_id(project),
-                workspace_id=project.workspace_id,
-                project_id=project.id,
-                ip_address=self.ctx.ip,
-            )
+            issues.log(issue, project, await issues.organization_id(project), "updated", extra)
         await self.ctx.commit()
         row = await issues.row(issue.id)
         if not moved:  # the lifecycle event announces status changes; a reorder is announced here

@@ -14,7 +14,7 @@ from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from core.access import Level
-from core.activity import diff, record_activity
+from core.activity import diff, record_project_activity
 from core.db import models as m
 from core.dispatch import record_event
 from core.events import ProjectCreated
@@ -45,7 +45,6 @@ __all__ = (
     "ProjectRow",
     "ProjectService",
     "derive_key",
-    "log_project",
     "normalize_key",
 )
 
@@ -419,39 +418,7 @@ class ProjectService:
         action: str,
         changes: dict[str, Any] | None = None,
     ) -> m.Activity:
-        return await log_project(self.ctx, project, action, changes, organization_id=organization_id)
-
-
-async def log_project(
-    ctx: RequestCtx,
-    project: m.Project,
-    action: str,
-    changes: dict[str, Any] | None = None,
-    *,
-    object_type: str = "project",
-    object_id: Any = None,
-    object_repr: str | None = None,
-    organization_id: uuid.UUID | None = None,
-) -> m.Activity:
-    """An activity row about ``project`` (or something in it) in the current transaction."""
-    if organization_id is None:
-        organization_id = await ctx.session.scalar(
-            select(m.Workspace.organization_id).where(m.Workspace.id == project.workspace_id)
-        )
-    return record_activity(
-        ctx.session,
-        actor=ctx.user,
-        action=action,
-        object_type=object_type,
-        object_id=object_id if object_id is not None else project.id,
-        object_repr=object_repr if object_repr is not None else project.name,
-        object_url=f"/projects/{project.id}",
-        changes=changes,
-        organization_id=organization_id,
-        workspace_id=project.workspace_id,
-        project_id=project.id,
-        ip_address=ctx.ip,
-    )
+        return await record_project_activity(self.ctx, project, action, changes, organization_id=organization_id)
 
 
 class ProjectMemberService:
@@ -617,7 +584,7 @@ class ProjectMemberService:
         action: str,
         changes: dict[str, Any] | None = None,
     ) -> None:
-        await log_project(
+        await record_project_activity(
             self.ctx,
             project,
             action,
@@ -676,6 +643,8 @@ class ConfigService:
         for key, value in values.items():
             setattr(config, key, value)
         if changes:
-            await log_project(self.ctx, project, "updated", changes, object_repr=f"{project.name} configuration")
+            await record_project_activity(
+                self.ctx, project, "updated", changes, object_repr=f"{project.name} configuration"
+            )
         await self.ctx.commit()
         return await self.get(project.id)

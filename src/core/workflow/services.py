@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
 
 from core.access import Level
-from core.activity import diff, record_activity
+from core.activity import diff, record_project_activity
 from core.db import models as m
 from core.http.errors import ApplicationError, FieldErrors, NotFound
 from core.http.query import StmtT, apply_ordering, apply_search
@@ -60,21 +60,17 @@ class WorkflowService:
     def __init__(self, ctx: RequestCtx) -> None:
         self.ctx = ctx
 
-    def _log(
+    async def _log(
         self, project: m.Project, action: str, object_type: str, obj: Any, changes: dict[str, Any] | None = None
     ) -> None:
-        record_activity(
-            self.ctx.session,
-            actor=self.ctx.user,
-            action=action,
+        await record_project_activity(
+            self.ctx,
+            project,
+            action,
+            changes,
             object_type=object_type,
             object_id=obj.id,
             object_repr=getattr(obj, "name", ""),
-            object_url=f"/projects/{project.id}",
-            changes=changes,
-            workspace_id=project.workspace_id,
-            project_id=project.id,
-            ip_address=self.ctx.ip,
         )
 
     def _scope(self, stmt: StmtT, column: Any, project_id: uuid.UUID | None) -> StmtT:
@@ -141,7 +137,7 @@ class WorkflowService:
         )
         self.ctx.session.add(issue_type)
         await self.ctx.session.flush()
-        self._log(project, "created", "issue_type", issue_type)
+        await self._log(project, "created", "issue_type", issue_type)
         await self.ctx.commit()
         return issue_type
 
@@ -159,7 +155,7 @@ class WorkflowService:
         for key, value in values.items():
             setattr(issue_type, key, value)
         if changes:
-            self._log(project, "updated", "issue_type", issue_type, changes)
+            await self._log(project, "updated", "issue_type", issue_type, changes)
         await self.ctx.commit()
         return issue_type
 
@@ -180,7 +176,7 @@ class WorkflowService:
             await self.ctx.session.execute(
                 update(m.Issue).where(m.Issue.issue_type_id == type_id).values(issue_type_id=target)
             )
-        self._log(project, "deleted", "issue_type", issue_type, {"issues_moved": in_use or 0})
+        await self._log(project, "deleted", "issue_type", issue_type, {"issues_moved": in_use or 0})
         await self.ctx.session.delete(issue_type)
         await self.ctx.commit()
 
@@ -291,7 +287,7 @@ class WorkflowService:
                     m.WorkflowTransition(project_id=project.id, from_status_id=status.id, to_status_id=other.id),
                 ]
             )
-        self._log(project, "created", "workflow_status", status)
+        await self._log(project, "created", "workflow_status", status)
         await self.ctx.commit()
         return status
 
@@ -320,7 +316,7 @@ class WorkflowService:
         if values.get("is_initial"):
             await self._make_initial(project.id, status.id)
         if changes:
-            self._log(project, "updated", "workflow_status", status, changes)
+            await self._log(project, "updated", "workflow_status", status, changes)
         await self.ctx.commit()
         return status
 
@@ -346,7 +342,7 @@ class WorkflowService:
             )
         )
         await self.ctx.session.execute(delete(m.BoardColumn).where(m.BoardColumn.workflow_status_id == status.id))
-        self._log(project, "deleted", "workflow_status", status, {"issues_moved": in_use or 0})
+        await self._log(project, "deleted", "workflow_status", status, {"issues_moved": in_use or 0})
         await self.ctx.session.delete(status)
         await self.ctx.commit()
 
@@ -392,7 +388,7 @@ class WorkflowService:
         )
         self.ctx.session.add(transition)
         await self.ctx.session.flush()
-        self._log(project, "created", "workflow_transition", transition)
+        await self._log(project, "created", "workflow_transition", transition)
         await self.ctx.commit()
         return transition, statuses[data.from_status].name, statuses[data.to_status].name
 
@@ -402,6 +398,6 @@ class WorkflowService:
         if transition is None:
             raise NotFound
         project, _ = await self.ctx.policy.project(transition.project_id, Level.MANAGE)
-        self._log(project, "deleted", "workflow_transition", transition)
+        await self._log(project, "deleted", "workflow_transition", transition)
         await self.ctx.session.delete(transition)
         await self.ctx.commit()
