@@ -134,7 +134,22 @@ def bench(db: str, seconds: float, concurrency: int, issues: int) -> list[tuple[
         scenarios = [
             ("GET /health (ceiling)", "GET", ["/health"], None, None),
             ("list issues (100, nested)", "GET", [f"{issues_url}?&project={project_id}"], None, token),
+            # Every URL new (an ignored parameter differs): the read cache never hits, the database does the work.
+            (
+                "list issues, cache miss",
+                "GET",
+                [f"{issues_url}?&project={project_id}&_={n}" for n in range(100_000)],
+                None,
+                token,
+            ),
             ("issue detail", "GET", [f"{issues_url}/{i}/" for i in ids], None, token),
+            (
+                "issue detail, cache miss",
+                "GET",
+                [f"{issues_url}/{i}/?_={n}" for n in range(1000) for i in ids],
+                None,
+                token,
+            ),
             ("create issue", "POST", [f"{issues_url}/"], [{"project": project_id, "title": "Load"}], token),
             (
                 "transition",

@@ -29,11 +29,13 @@ from core.auth.runtime import AuthRuntime
 from core.boards.realtime import BoardRealtime
 from core.context import provide_ctx
 from core.db import models as m
+from core.db.changes import ChangeTracker
 from core.db.config import build_db_config
 from core.dispatch import EventDispatcher
 from core.files import build_file_store
 from core.http.errors import exception_to_response
 from core.http.middleware import apply_client_quirks
+from core.http.readcache import ReadCache
 from core.jobs import JobQueue, build_job_queue
 from core.plugins import PluginConfigError, build_plugin_manager, collect
 from core.routes import core_routes
@@ -125,8 +127,11 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
     dispatcher = EventDispatcher(pm, db_config.create_session_maker())
     realtime = BoardRealtime(settings, dispatcher)  # the live board channel (WebSocket + channels plugin)
     background: list[asyncio.Task[None]] = []
+    changes = ChangeTracker(settings.database_url)
 
     async def on_startup(app: Litestar) -> None:
+        if settings.read_cache_mb:
+            await changes.start()
         await jobs.start()
         for result in pm.hook.on_startup(app=app):
             if result is not None:
@@ -141,6 +146,7 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
     async def on_shutdown(app: Litestar) -> None:
         for task in background:
             task.cancel()
+        await changes.stop()
         await jobs.stop()
         for result in pm.hook.on_shutdown(app=app):
             if result is not None:
@@ -208,6 +214,7 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
                 "storage": LocalStorage(settings.var_dir / "media"),
                 "files": build_file_store(settings),
                 "jobs": jobs,
+                "read_cache": ReadCache(changes, settings.read_cache_mb * 1024 * 1024),
             }
         ),
         on_startup=[on_startup],

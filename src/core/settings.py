@@ -137,6 +137,7 @@ class Settings:
     jobs_worker_in_server: bool = False
     jobs_concurrency: int = 10
     jobs_sweep_interval: int = 60
+    read_cache_mb: int = 64
 
     @property
     def is_production(self) -> bool:
@@ -236,6 +237,7 @@ class Settings:
             jobs_worker_in_server=env_bool(env, "SCRUM_JOBS_WORKER_IN_SERVER", default=False),
             jobs_concurrency=env_int(env, "SCRUM_JOBS_CONCURRENCY", 10),
             jobs_sweep_interval=env_int(env, "SCRUM_JOBS_SWEEP_INTERVAL", 60),
+            read_cache_mb=env_int(env, "SCRUM_READ_CACHE_MB", 64, minimum=0),
         )
 
 

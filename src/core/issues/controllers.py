@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from core.context import Ctx
 from core.http.pagination import Page, page_params
 from core.http.params import FromPath, FromQuery, JSONBody
+from core.http.readcache import cached_json, serve_cached
 from core.issues import presenters as p
 from core.issues import schemas as s
 from core.issues.services import IssueService
@@ -27,25 +28,27 @@ class IssueController(Controller):
     path = "/api/v1/projects/issues"
     tags = ["issues"]
 
-    @get("/", operation_id="ListIssues")
+    @get("/", operation_id="ListIssues", before_request=serve_cached)
     async def list_issues(
         self, ctx: Ctx, request: Request[Any, Any, Any], ordering: FromQuery[str | None] = None
-    ) -> Page[s.Issue]:
+    ) -> Response[Page[s.Issue]]:
         """Issues with every filter of the contract (project, sprint=null for the backlog, status, assignee...)."""
         params = page_params(request, default_size=ISSUE_PAGE_SIZE)
         query = {key: value for key, value in request.query_params.items() if key not in ("page", "page_size")}
         count, rows = await IssueService(ctx).list(params, query, ordering)
-        return params.build(count, [p.issue(row) for row in rows])
+        return cached_json(request, params.build(count, [p.issue(row) for row in rows]))
 
     @post("/", status_code=HTTP_201_CREATED, operation_id="CreateIssue")
     async def create_issue(self, ctx: Ctx, data: JSONBody[s.IssueCreate]) -> s.Issue:
         """Create an issue; without ``status`` it starts in the project's initial status."""
         return p.issue(await IssueService(ctx).create(data))
 
-    @get("/{issue_id:uuid}", operation_id="GetIssue")
-    async def get_issue(self, ctx: Ctx, issue_id: FromPath[uuid.UUID]) -> s.Issue:
+    @get("/{issue_id:uuid}", operation_id="GetIssue", before_request=serve_cached)
+    async def get_issue(
+        self, ctx: Ctx, request: Request[Any, Any, Any], issue_id: FromPath[uuid.UUID]
+    ) -> Response[s.Issue]:
         """One issue with its nested objects."""
-        return p.issue(await IssueService(ctx).detail(issue_id))
+        return cached_json(request, p.issue(await IssueService(ctx).detail(issue_id)))
 
     @patch("/{issue_id:uuid}", operation_id="UpdateIssue")
     async def update_issue(self, ctx: Ctx, issue_id: FromPath[uuid.UUID], data: JSONBody[s.IssueUpdate]) -> s.Issue:

@@ -80,6 +80,20 @@ async def test_upgrade_head_matches_models_and_downgrade_empties(tmp_path):
         async with engine.connect() as conn:
             differences = await conn.run_sync(_diff)
         assert differences == [], f"models and migrations differ: {_summary(differences)}"
+        if ON_POSTGRES:
+            # Read caches rely on every table announcing its writes (core.db.changes).
+            async with engine.connect() as conn:
+                announced = set(
+                    (
+                        await conn.execute(
+                            text(
+                                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                                "WHERE t.tgname = 'scrum_notify_change'"
+                            )
+                        )
+                    ).scalars()
+                )
+            assert set(metadata.tables) - announced == set(), "tables without the change trigger"
         subprocess.run([*alembic, "downgrade", "base"], cwd=ROOT, env=env, check=True, capture_output=True)
         async with engine.connect() as conn:
             left = await conn.run_sync(lambda c: set(c.dialect.get_table_names(c)) - {"alembic_version"})
