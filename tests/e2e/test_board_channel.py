@@ -212,3 +212,38 @@ def test_refused_sockets_close_with_4xxx_after_the_handshake(pair):
 
     assert asyncio.run(close_code(f"{ws_b}/ws/boards/{board['id']}/?token=nope")) == 4001
     assert asyncio.run(close_code(f"{ws_b}/ws/boards/{board['id']}/?token={stranger_token}")) == 4004
+
+
+def test_a_list_cached_by_process_b_shows_writes_made_on_process_a(pair):
+    """Process B's cached issue list and detail follow every edit answered by process A (change triggers + LISTEN).
+
+    The change reaches B within the notification latency (well under a millisecond here); the test allows a
+    second before calling an answer stale.
+    """
+    base_a, base_b, _ = pair
+    token, _, board = _board_on(base_a)
+    auth = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base_a, timeout=10.0) as on_a, httpx.Client(base_url=base_b, timeout=10.0) as on_b:
+        project_id = board["project"]["id"]
+        issue = _call(on_a, "POST", "/api/v1/projects/issues/", token, json={"project": project_id, "title": "Start"})
+        list_url = f"/api/v1/projects/issues?&project={project_id}"
+        detail_url = f"/api/v1/projects/issues/{issue['id']}/"
+        immediate = 0
+        for n in range(10):
+            for _ in range(2):  # the second read is served from B's memory
+                on_b.get(list_url, headers=auth).raise_for_status()
+                on_b.get(detail_url, headers=auth).raise_for_status()
+            title = f"Edited on A #{n}"
+            _call(on_a, "PATCH", detail_url, token, json={"title": title})
+            deadline = time.monotonic() + 1.0
+            first = True
+            while True:
+                listed = on_b.get(list_url, headers=auth).json()["results"][0]["title"]
+                detailed = on_b.get(detail_url, headers=auth).json()["title"]
+                if listed == detailed == title:
+                    immediate += first
+                    break
+                assert time.monotonic() < deadline, f"process B still answers {listed!r} / {detailed!r}"
+                first = False
+                time.sleep(0.01)
+    assert immediate >= 8, f"only {immediate}/10 edits were visible on B at the first read"
