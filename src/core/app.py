@@ -38,6 +38,7 @@ from core.http.middleware import apply_client_quirks
 from core.http.readcache import ReadCache
 from core.jobs import JobQueue, build_job_queue
 from core.plugins import PluginConfigError, build_plugin_manager, collect
+from core.realtime import Realtime
 from core.routes import core_routes
 from core.settings import Settings, SettingsError, get_settings
 from core.storage import MEDIA_URL, LocalStorage
@@ -125,7 +126,8 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
     plugin_tags = [Tag(name=t["name"], description=t.get("description")) for t in collect(pm, "register_openapi_tags")]
 
     dispatcher = EventDispatcher(pm, db_config.create_session_maker())
-    realtime = BoardRealtime(settings, dispatcher)  # the live board channel (WebSocket + channels plugin)
+    realtime = Realtime(settings)  # WebSocket channels, shared by processes through Redis when configured
+    boards_live = BoardRealtime(realtime, dispatcher)  # the live board channel
     background: list[asyncio.Task[None]] = []
     changes = ChangeTracker(settings.database_url)
 
@@ -161,7 +163,7 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
     app = ScrumApp(
         route_handlers=[
             *core_routes(settings),
-            *realtime.route_handlers,
+            *boards_live.route_handlers,
             create_static_files_router(
                 path=MEDIA_URL,
                 directories=[settings.var_dir / "media"],
@@ -208,7 +210,8 @@ def create_app(settings: Settings | None = None, *, plugins: Mapping[str, object
                 "settings": settings,
                 "plugin_manager": pm,
                 "dispatcher": dispatcher,
-                "board_realtime": realtime,
+                "board_realtime": boards_live,
+                "realtime": realtime,
                 "auth": AuthRuntime.from_settings(settings, redis),
                 "redis": redis,
                 "storage": LocalStorage(settings.var_dir / "media"),

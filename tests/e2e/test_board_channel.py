@@ -1,7 +1,7 @@
-"""The live board channel across processes: two real uvicorn processes on loopback sharing PostgreSQL and Redis.
+"""Live channels and caches across processes: two real uvicorn processes on loopback sharing PostgreSQL and Redis.
 
-A socket opened on process B receives the frames caused by REST calls answered by process A (Redis pub/sub carries
-them). Runs only when ``SCRUM_TEST_DATABASE_URL`` is a PostgreSQL URL and ``SCRUM_TEST_REDIS_URL`` is set.
+A socket opened on process B receives the board frames and the notifications caused by REST calls answered by
+process A (Redis pub/sub carries them), and B's cached issue list follows A's writes. Runs only when ``SCRUM_TEST_DATABASE_URL`` is a PostgreSQL URL and ``SCRUM_TEST_REDIS_URL`` is set.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def fx_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
     name = f"scrum_e2e_ws_{secrets.token_hex(4)}"
     asyncio.run(_pg_execute(f'CREATE DATABASE "{name}"'))
     env = _server_env(_admin_dsn(name), var_dir)  # one env: both processes must share the JWT secret
+    env["SCRUM_PLUGINS"] = "notifications"
     procs: list[subprocess.Popen[bytes]] = []
     logs: list[Path] = []
     try:
@@ -132,8 +133,8 @@ def _board_on(base: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
     return token, login, board
 
 
-async def _frame(socket: Any, kind: str) -> dict[str, Any]:
-    """The next frame of type ``kind`` (pings and presence frames skipped), within ``FRAME_TIMEOUT``."""
+async def _frame(socket: Any, kind: str, timeout: float = FRAME_TIMEOUT) -> dict[str, Any]:
+    """The next frame of type ``kind`` (pings and presence frames skipped), within ``timeout``."""
 
     async def wait() -> dict[str, Any]:
         while True:
@@ -143,7 +144,7 @@ async def _frame(socket: Any, kind: str) -> dict[str, Any]:
                 return data
             assert frame["type"] in ("ping", "user.joined", "user.left"), frame
 
-    return await asyncio.wait_for(wait(), FRAME_TIMEOUT)
+    return await asyncio.wait_for(wait(), timeout)
 
 
 def test_socket_on_process_b_hears_a_move_made_on_process_a(pair):
@@ -247,3 +248,74 @@ def test_a_list_cached_by_process_b_shows_writes_made_on_process_a(pair):
                 first = False
                 time.sleep(0.01)
     assert immediate >= 8, f"only {immediate}/10 edits were visible on B at the first read"
+
+
+def _user_on(http: httpx.Client, tag: str) -> tuple[str, dict[str, Any]]:
+    body = {
+        "email": f"{tag}@example.com",
+        "username": tag,
+        "first_name": "Second",
+        "last_name": "User",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+    }
+    _call(http, "POST", "/api/v1/auth/register/", json=body)
+    login = _call(http, "POST", "/api/v1/auth/login/", json={"email": body["email"], "password": PASSWORD})
+    return login["access"], login
+
+
+def test_a_notification_created_on_process_a_reaches_a_socket_on_process_b(pair):
+    """Assigning an issue through A pushes notification.created to the assignee's socket held by B."""
+    from websockets.asyncio.client import connect
+
+    base_a, base_b, logs = pair
+    owner_token, _, board = _board_on(base_a)
+    project_id = board["project"]["id"]
+    with httpx.Client(base_url=base_a, timeout=10.0) as http:
+        project = _call(http, "GET", f"/api/v1/projects/projects/{project_id}/", owner_token)
+        workspace = _call(http, "GET", f"/api/v1/workspaces/{project['workspace']}/", owner_token)
+        member_token, member = _user_on(http, f"nb{secrets.token_hex(3)}")
+        invited = _call(
+            http,
+            "POST",
+            "/api/v1/orgs/invitations/",
+            owner_token,
+            json={"organization": workspace["organization"], "email": member["user"]["email"]},
+        )
+        _call(http, "POST", f"/api/v1/orgs/invitations/{invited['invitation']['token']}/accept/", member_token)
+        _call(
+            http,
+            "POST",
+            "/api/v1/workspaces/members/",
+            owner_token,
+            json={"workspace": workspace["id"], "user_id": str(member["user"]["id"]), "role": "member"},
+        )
+        issue = _call(http, "POST", "/api/v1/projects/issues/", owner_token, json={"project": project_id, "title": "T"})
+    ws_b = base_b.replace("http://", "ws://")
+
+    async def scenario() -> dict[str, Any]:
+        # B's subscription must be live before A publishes: retry the assignment until a frame arrives.
+        auth = {"Authorization": f"Bearer {owner_token}"}
+        assign_url = f"/api/v1/projects/issues/{issue['id']}/assign/"
+        async with (
+            connect(f"{ws_b}/ws/notifications/?token={member_token}", open_timeout=FRAME_TIMEOUT) as socket,
+            httpx.AsyncClient(base_url=base_a, timeout=10.0) as http,
+        ):
+            for _ in range(20):
+                await http.patch(assign_url, json={"assignee": None}, headers=auth)
+                assigned = await http.patch(assign_url, json={"assignee": member["user"]["id"]}, headers=auth)
+                assert assigned.status_code == 200, assigned.text
+                try:
+                    return await _frame(socket, "notification.created", timeout=0.5)
+                except TimeoutError:
+                    continue
+        raise AssertionError("no notification reached the socket on B")
+
+    try:
+        data = asyncio.run(asyncio.wait_for(scenario(), 4 * FRAME_TIMEOUT))
+    except BaseException:
+        for log in logs:
+            sys.stderr.write(f"--- {log.name}\n{log.read_text(errors='replace')}\n")
+        raise
+    assert data["notification_type"] == "assignment"
+    assert data["recipient"] == member["user"]["id"]

@@ -1,8 +1,8 @@
 """The live board channel: ``/ws/boards/{board_id}/?token=<access JWT>`` (contract section 15).
 
-Frames are JSON text ``{"type": ..., "data": {...}}`` published to the channel ``board:{board_id}`` through
-Litestar channels: in memory for one process, over Redis pub/sub (``REDIS_URL``) so that every process of a
-deployment sees every change.
+Frames are JSON text ``{"type": ..., "data": {...}}`` published to the channel ``board:{board_id}`` of the app's
+:class:`core.realtime.Realtime`: in memory for one process, over Redis pub/sub (``REDIS_URL``) so that every
+process of a deployment sees every change.
 
 * Issue frames come from the issue lifecycle events, through the dispatcher's post-commit callbacks: a change
   that rolls back never publishes, and every way of changing an issue (board move, issue PATCH, transition,
@@ -12,21 +12,17 @@ deployment sees every change.
 
 ``data.user.id`` is the *string* of the integer user id: the client compares it with ``String(localUser.id)``
 to skip its own changes. The socket never needs a message from the client; it sends ``{"type": "ping"}``
-every ``PING_INTERVAL`` seconds (the client ignores unknown types) so idle proxies keep it open.
+now and then (``Realtime.ping_interval``; the client ignores unknown types) so idle proxies keep it open.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from litestar import WebSocket, websocket
-from litestar.channels import ChannelsPlugin
-from litestar.channels.backends.memory import MemoryChannelsBackend
-from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.params import FromPath
 from sqlalchemy import select
 
@@ -40,21 +36,18 @@ from core.issues.presenters import issue as present_issue
 from core.issues.queries import issue_select
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, Iterable
-    from types import TracebackType
+    from collections.abc import Iterable
 
-    from litestar.channels.subscriber import Subscriber
     from litestar.handlers import WebsocketRouteHandler
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from core.dispatch import EventDispatcher
     from core.events import Event
-    from core.settings import Settings
+    from core.realtime import Realtime
 
 __all__ = (
     "CLOSE_BAD_TOKEN",
     "CLOSE_NOT_FOUND",
-    "PING_INTERVAL",
     "BoardRealtime",
     "actor",
     "channel_name",
@@ -64,14 +57,9 @@ __all__ = (
 
 logger = logging.getLogger("scrum.boards.realtime")
 
-PING_INTERVAL = 25.0
 CLOSE_BAD_TOKEN = 4001
 CLOSE_NOT_FOUND = 4004
 _CLOSE_UNAVAILABLE = 1011
-_PING = '{"type":"ping"}'
-# Frames a slow socket may have queued before the oldest are dropped (it reloads the board on reconnect anyway).
-_MAX_BACKLOG = 1000
-_RETRY_MIN, _RETRY_MAX = 0.5, 10.0
 # Lifecycle field names -> the issue shape's field names, for ``issue.updated``'s ``fields_changed``.
 _FIELD_NAMES = {"issue_type_id": "issue_type", "parent_id": "parent_issue", "sprint_id": "sprint"}
 
@@ -98,75 +86,11 @@ def timestamp(moment: datetime.datetime | None = None) -> str:
     return (moment or datetime.datetime.now(datetime.UTC)).isoformat()
 
 
-class _RedisBackend(RedisChannelsPubSubBackend):
-    """Redis pub/sub that survives Redis restarts and closes its own client when the app stops.
-
-    Litestar's channel workers end for good at the first error of the backend: one publish during a Redis outage
-    would leave the process queueing frames forever (verified by hand against a restarted redis-server). Here a
-    failed publish drops that one frame. redis-py usually reconnects a subscription (and re-subscribes to every
-    channel) by itself; should reading still raise, the read is retried after a growing pause instead of ending.
-    """
-
-    def __init__(self, url: str) -> None:
-        from redis.asyncio import Redis
-
-        self._client = Redis.from_url(url)
-        super().__init__(redis=self._client)
-
-    async def publish(self, data: bytes, channels: Iterable[str]) -> None:
-        try:
-            await super().publish(data, channels)
-        except Exception:
-            logger.warning("dropped a board frame: Redis publish failed", exc_info=True)
-
-    async def stream_events(self) -> AsyncGenerator[tuple[str, Any], None]:
-        delay = _RETRY_MIN
-        while True:
-            try:
-                async for item in super().stream_events():
-                    delay = _RETRY_MIN
-                    yield item
-            except Exception:
-                logger.warning("board channel lost its Redis subscription; retrying in %.1f s", delay, exc_info=True)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, _RETRY_MAX)
-
-    async def on_shutdown(self) -> None:
-        try:
-            await super().on_shutdown()
-        finally:
-            await self._client.aclose()
-
-
-class _Channels(ChannelsPlugin):
-    """The channels plugin, knowing whether it runs (a worker process without the app publishes directly)."""
-
-    running = False
-
-    async def __aenter__(self) -> ChannelsPlugin:
-        plugin = await super().__aenter__()
-        self.running = True
-        return plugin
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc_val: BaseException | None, exc_tb: TracebackType | None
-    ) -> None:
-        self.running = False
-        await super().__aexit__(exc_type, exc_val, exc_tb)
-
-
 class BoardRealtime:
     """The channels plugin, the board WebSocket route and the publishing of board frames, for one app."""
 
-    def __init__(self, settings: Settings, dispatcher: EventDispatcher) -> None:
-        self.shared = settings.redis_url is not None
-        backend = _RedisBackend(settings.redis_url) if settings.redis_url else MemoryChannelsBackend()
-        self.plugin = _Channels(
-            backend=backend,
-            arbitrary_channels_allowed=True,
-            subscriber_max_backlog=_MAX_BACKLOG,
-            subscriber_backlog_strategy="dropleft",
-        )
+    def __init__(self, realtime: Realtime, dispatcher: EventDispatcher) -> None:
+        self.realtime = realtime
         self.dispatcher = dispatcher
         dispatcher.after_commit.append(self.on_committed)
         self.route_handlers: list[WebsocketRouteHandler] = [self._socket_handler()]
@@ -175,17 +99,7 @@ class BoardRealtime:
 
     async def publish(self, board_ids: Iterable[uuid.UUID], kind: str, data: dict[str, Any]) -> None:
         """Publish one frame to the channels of ``board_ids`` (best effort: a failure is logged, never raised)."""
-        channels = [channel_name(board_id) for board_id in board_ids]
-        if not channels:
-            return
-        frame = {"type": kind, "data": data}
-        try:
-            if self.plugin.running:
-                self.plugin.publish(frame, channels)
-            elif self.shared:  # not serving (a job worker process): Redis still carries it to the servers
-                await self.plugin.wait_published(frame, channels)
-        except Exception:  # a broken channel must never break the change that was just committed
-            logger.warning("could not publish %s to %d board channel(s)", kind, len(channels), exc_info=True)
+        await self.realtime.publish([channel_name(board_id) for board_id in board_ids], kind, data)
 
     async def on_committed(self, event: Event, row: m.Activity) -> None:
         """Post-commit callback: turn an issue lifecycle event into a frame for every board of its project."""
@@ -250,9 +164,9 @@ class BoardRealtime:
             return
         presence = {"user_id": str(who[0]), "user_name": who[1]}
         try:
-            async with self.plugin.start_subscription(channel_name(board_id)) as subscriber:
+            async with self.realtime.subscribe(channel_name(board_id)) as subscriber:
                 await self.publish([board_id], "user.joined", presence)
-                await _pump(socket, subscriber)
+                await self.realtime.relay(socket, subscriber)
             await self.publish([board_id], "user.left", presence)
         finally:
             if socket.connection_state != "disconnect":
@@ -299,29 +213,3 @@ async def _can_read_board(session: AsyncSession, user: m.User, board_id: uuid.UU
     except NotFound:
         return False
     return True
-
-
-async def _pump(socket: WebSocket[Any, Any, Any], subscriber: Subscriber) -> None:
-    """Send the subscriber's frames and a ping now and then, until the client disconnects or a send fails."""
-
-    async def forward() -> None:
-        async for payload in subscriber.iter_events():
-            await socket.send_text(payload)
-
-    async def ping() -> None:
-        while True:
-            await asyncio.sleep(PING_INTERVAL)
-            await socket.send_text(_PING)
-
-    async def drain() -> None:
-        # The client never sends anything meaningful; reading is how a disconnect is noticed.
-        while (await socket.receive())["type"] != "websocket.disconnect":
-            continue
-
-    tasks = [asyncio.create_task(job()) for job in (forward, ping, drain)]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

@@ -20,7 +20,6 @@ from core.db import models as m
 from core.jobs import job_env
 from plugins.notifications import email, slack
 from plugins.notifications.models import Notification, Preference
-from plugins.notifications.realtime import STATE_KEY
 from plugins.notifications.services import (
     Draft,
     Runtime,
@@ -44,7 +43,7 @@ _DIGEST_LIMIT = 50
 def _runtime(ctx: dict[str, Any]) -> Runtime:
     env = job_env(ctx)
     return Runtime(
-        session_factory=env.session_factory, jobs=env.jobs, settings=env.settings, fanout=env.state.get(STATE_KEY)
+        session_factory=env.session_factory, jobs=env.jobs, settings=env.settings, realtime=env.state.get("realtime")
     )
 
 

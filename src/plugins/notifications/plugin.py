@@ -14,7 +14,7 @@ from saq import CronJob
 from core.hookspecs import hookimpl
 from plugins.notifications import handlers, jobs
 from plugins.notifications.controllers import ROUTES
-from plugins.notifications.realtime import STATE_KEY, Fanout, notifications_socket
+from plugins.notifications.realtime import notifications_socket
 from plugins.notifications.services import Runtime
 from plugins.notifications.settings import get_notifications_settings
 
@@ -78,18 +78,18 @@ def register_jobs() -> Sequence[Any]:
 
 @hookimpl
 def on_startup(app: Litestar) -> None:
-    """Set up the runtime the hooks use and the live fan-out the socket reads."""
+    """Set up the runtime the hooks use (database, jobs and the core's realtime channels)."""
     env = app.state.jobs.env
-    fanout = Fanout()
-    app.state[STATE_KEY] = fanout
-    _current.append(Runtime(session_factory=env.session_factory, jobs=env.jobs, settings=env.settings, fanout=fanout))
+    _current.append(
+        Runtime(session_factory=env.session_factory, jobs=env.jobs, settings=env.settings, realtime=app.state.realtime)
+    )
 
 
 @hookimpl
 def on_shutdown(app: Litestar) -> None:
     """Forget this app's runtime."""
-    fanout = app.state.get(STATE_KEY)
-    _current[:] = [runtime for runtime in _current if runtime.fanout is not fanout]
+    realtime = app.state.get("realtime")
+    _current[:] = [runtime for runtime in _current if runtime.realtime is not realtime]
 
 
 # --- lifecycle --------------------------------------------------------------------------------------------

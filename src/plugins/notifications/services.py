@@ -26,7 +26,7 @@ from core.http.errors import FieldErrors, NotFound
 from core.http.query import apply_ordering, apply_search
 from plugins.notifications import schemas as s
 from plugins.notifications.models import Delivery, Notification, Preference, ProjectSettings
-from plugins.notifications.realtime import Fanout
+from plugins.notifications.realtime import user_channel
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from core.context import RequestCtx
     from core.http.pagination import PageParams
     from core.jobs import JobQueue
+    from core.realtime import Realtime
     from core.settings import Settings
 
 __all__ = (
@@ -399,11 +400,11 @@ class Runtime:
     session_factory: Callable[[], AsyncSession]
     jobs: JobQueue
     settings: Settings
-    fanout: Fanout | None = None
+    realtime: Realtime | None = None
 
     def notifier(self, session: AsyncSession) -> Notifier:
         """A :class:`Notifier` on ``session``."""
-        return Notifier(session, self.jobs, self.settings, self.fanout)
+        return Notifier(session, self.jobs, self.settings, self.realtime)
 
 
 @dataclasses.dataclass(slots=True)
@@ -420,11 +421,11 @@ class _Project:
 class Notifier:
     """Creates notifications for one change: rows inline, then email/Slack jobs and the live push."""
 
-    def __init__(self, session: AsyncSession, jobs: JobQueue, settings: Settings, fanout: Fanout | None) -> None:
+    def __init__(self, session: AsyncSession, jobs: JobQueue, settings: Settings, realtime: Realtime | None) -> None:
         self.session = session
         self.jobs = jobs
         self.settings = settings
-        self.fanout = fanout
+        self.realtime = realtime
 
     def url(self, link: str) -> str:
         """An absolute web-client URL for a route such as ``/projects/<id>/issues/<id>``."""
@@ -562,7 +563,7 @@ class Notifier:
         )
         by_recipient = {row.recipient_id: row for row in created}
         for made in created:
-            self._push(made, users[made.recipient_id])
+            await self._push(made, users[made.recipient_id])
         for uid, user in users.items():
             draft = chosen[uid]
             pref = prefs.get(uid)
@@ -620,11 +621,12 @@ class Notifier:
             return created
         return []
 
-    def _push(self, row: Notification, user: m.User) -> None:
-        if self.fanout is None:
+    async def _push(self, row: Notification, user: m.User) -> None:
+        if self.realtime is None:
             return
-        payload = msgspec.to_builtins(present(row, user))
-        self.fanout.publish(user.id, {"type": "notification.created", "data": payload})
+        await self.realtime.publish(
+            [user_channel(user)], "notification.created", msgspec.to_builtins(present(row, user))
+        )
 
     async def email(
         self,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.boards import realtime
 from core.db import models as m
+from core.realtime import Realtime
 from tests.conftest import TEST_REDIS_URL
 from tests.integration.core.test_issues import add_workspace_member, create_issue, setup_project
 
@@ -340,7 +341,7 @@ async def test_socket_receives_issue_and_column_frames(client):
 
 async def test_socket_sends_pings_to_a_silent_client(client, monkeypatch):
     """A client that never sends anything still gets a ping frame now and then."""
-    monkeypatch.setattr(realtime, "PING_INTERVAL", 0.05)
+    monkeypatch.setattr(Realtime, "ping_interval", 0.05)
     owner, login, _, _, project, _ = await setup_project(client)
     board = await make_board(owner, project)
     with await open_socket(client, board["id"], login["access"]) as ws:
