@@ -44,6 +44,7 @@ NOTIFY_CHANNEL = "scrum_changes"
 TRIGGER_NAME = "scrum_notify_change"
 _WROTE = "scrum_wrote"
 _RECONNECT_SECONDS = 2.0
+_ASYNCPG_DSN_OPTIONS = {"ssl", "sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "passfile", "options"}
 
 _trackers: weakref.WeakSet[ChangeTracker] = weakref.WeakSet()
 
@@ -178,7 +179,10 @@ class ChangeTracker:
     async def _listen(self) -> None:
         import asyncpg  # type: ignore[import-untyped]
 
-        dsn = make_url(self.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        url = make_url(self.database_url)
+        # Only what asyncpg understands: SQLAlchemy's own query options would reach the server as settings.
+        query = {key: value for key, value in url.query.items() if key in _ASYNCPG_DSN_OPTIONS}
+        dsn = url.set(drivername="postgresql", query=query).render_as_string(hide_password=False)
         conn = await asyncpg.connect(dsn, timeout=10)
         await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
         conn.add_termination_listener(self._on_lost)

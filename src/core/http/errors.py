@@ -22,6 +22,7 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from sqlalchemy import exc as sa_exc
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -233,7 +234,8 @@ def exception_to_response(request: Request[Any, Any, Any], exc: Exception) -> Re
             body = {"detail": "Internal server error.", "message": "Internal server error."}
     elif isinstance(exc, NotFoundError):
         status, body = HTTP_404_NOT_FOUND, {"detail": "Not found.", "message": "Not found."}
-    elif isinstance(exc, (DuplicateKeyError, IntegrityError)):
+    elif isinstance(exc, (DuplicateKeyError, IntegrityError, sa_exc.IntegrityError)):
+        # A unique key lost a race with a concurrent request (the friendly checks come first): a conflict.
         status, body = HTTP_409_CONFLICT, {"detail": "Conflicts with existing data.", "message": "Conflict."}
     elif (malformed := _decoder_failure(exc)) is not None:
         status, body = HTTP_400_BAD_REQUEST, {"detail": malformed, "message": malformed}

@@ -391,3 +391,32 @@ async def test_a_failed_redis_publish_drops_one_frame_not_the_channel(client, mo
         await create_issue(owner, project, title="Heard")
         assert next_frame(ws, "issue.created")["issue"]["title"] == "Heard"
     assert len(failures) == 1
+
+
+async def test_a_column_that_lost_the_race_for_its_status_is_a_409_not_a_duplicate(client, db, monkeypatch):
+    """Two requests adding a column for the same status both pass the friendly check at once: the database's
+    unique key stops the second, which gets a 409 (not a 500), and the board keeps one column per status."""
+    from core.boards.services import BoardService
+
+    owner, _, _, _, project, _ = await setup_project(client)
+    board = await make_board(owner, project)
+    done = next(c for c in board["columns"] if c["name"] == "Done")
+    assert (await owner.delete(f"{BOARDS}/{board['id']}/columns/{done['id']}/")).status_code == 204
+    url = f"{BOARDS}/{board['id']}/columns/"
+    assert (await owner.post(url, json={"workflow_status_id": "done"})).status_code == 201
+    again = await owner.post(url, json={"name": "Done again", "workflow_status_id": "done"})
+    assert again.status_code == 400  # the friendly check, naming the column
+
+    async def raced(*_args, **_kwargs):
+        return None  # as if the other request had not committed yet when this one checked
+
+    monkeypatch.setattr(BoardService, "_status_free", raced)
+    lost = await owner.post(url, json={"name": "Done again", "workflow_status_id": "done"})
+    assert lost.status_code == 409, lost.text
+    async with db() as session:
+        statuses = (
+            await session.scalars(
+                select(m.BoardColumn.workflow_status_id).where(m.BoardColumn.board_id == uuid.UUID(board["id"]))
+            )
+        ).all()
+    assert len(statuses) == len(set(statuses))

@@ -56,6 +56,8 @@ class BoardColumn(UUIDv7AuditBase):
     """A column of a board, showing the issues in one workflow status."""
 
     __tablename__ = "board_columns"
+    # One column per status on a board: a second one would show the same issues twice.
+    __table_args__ = (UniqueConstraint("board_id", "workflow_status_id", name="uq_board_columns_board_status"),)
 
     board_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("boards.id", ondelete="CASCADE"), index=True)
     workflow_status_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("workflow_statuses.id", ondelete="CASCADE"))
