@@ -105,21 +105,26 @@ def _call(http: httpx.Client, method: str, url: str, token: str | None = None, *
     return response.json() if response.content else None
 
 
+def _user_on(http: httpx.Client, tag: str) -> tuple[str, dict[str, Any]]:
+    """Register and log in a new user; returns their access token and the login body."""
+    body = {
+        "email": f"{tag}@example.com",
+        "username": tag,
+        "first_name": "Live",
+        "last_name": "User",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+    }
+    _call(http, "POST", "/api/v1/auth/register/", json=body)
+    login = _call(http, "POST", "/api/v1/auth/login/", json={"email": body["email"], "password": PASSWORD})
+    return login["access"], login
+
+
 def _board_on(base: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """A user with an organization, workspace, project and kanban board; returns token, login and board."""
     tag = secrets.token_hex(3)
     with httpx.Client(base_url=base, timeout=10.0) as http:
-        body = {
-            "email": f"ws{tag}@example.com",
-            "username": f"ws_{tag}",
-            "first_name": "Live",
-            "last_name": "Board",
-            "password": PASSWORD,
-            "password_confirm": PASSWORD,
-        }
-        _call(http, "POST", "/api/v1/auth/register/", json=body)
-        login = _call(http, "POST", "/api/v1/auth/login/", json={"email": body["email"], "password": PASSWORD})
-        token = login["access"]
+        token, login = _user_on(http, f"ws_{tag}")
         org = _call(http, "POST", "/api/v1/orgs/organizations/", token, json={"name": f"Org {tag}"})
         ws = _call(http, "POST", "/api/v1/workspaces/", token, json={"organization": org["id"], "name": "WS"})
         project = _call(
@@ -248,20 +253,6 @@ def test_a_list_cached_by_process_b_shows_writes_made_on_process_a(pair):
                 first = False
                 time.sleep(0.01)
     assert immediate >= 8, f"only {immediate}/10 edits were visible on B at the first read"
-
-
-def _user_on(http: httpx.Client, tag: str) -> tuple[str, dict[str, Any]]:
-    body = {
-        "email": f"{tag}@example.com",
-        "username": tag,
-        "first_name": "Second",
-        "last_name": "User",
-        "password": PASSWORD,
-        "password_confirm": PASSWORD,
-    }
-    _call(http, "POST", "/api/v1/auth/register/", json=body)
-    login = _call(http, "POST", "/api/v1/auth/login/", json={"email": body["email"], "password": PASSWORD})
-    return login["access"], login
 
 
 def test_a_notification_created_on_process_a_reaches_a_socket_on_process_b(pair):
