@@ -9,9 +9,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_every_setting_is_documented():
-    """An operator finds each variable the service reads in the README's configuration table."""
-    source = (ROOT / "src" / "core" / "settings.py").read_text(encoding="utf-8")
-    names = set(re.findall(r'"([A-Z][A-Z0-9_]{2,})"', source))
+    """An operator finds each variable the service and its plugins read in the README's configuration tables."""
+    sources = [ROOT / "src" / "core" / "settings.py", *sorted((ROOT / "src" / "plugins").glob("*/settings.py"))]
+    names = {name for path in sources for name in re.findall(r'"([A-Z][A-Z0-9_]{2,})"', path.read_text("utf-8"))}
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = sorted(name for name in names if f"`{name}`" not in readme)
     assert missing == []
