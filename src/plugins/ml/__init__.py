@@ -1,0 +1,1 @@
+"""The ml plugin: effort and story point estimates, assignment suggestions, sprint and project health."""
