@@ -1,0 +1,1 @@
+"""The ai plugin: semantic issue search, similar issues, summaries and a project assistant (RAG)."""
