@@ -11,7 +11,6 @@ worker inside the test server, so tests wait for the index with :func:`eventuall
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import threading
@@ -31,17 +30,16 @@ from plugins.ai.models import IssueVector
 from plugins.ai.services import clear_answer_cache
 from plugins.ai.settings import get_ai_settings
 from plugins.ai.vectors import clear_matrix_cache
-from tests.conftest import TEST_REDIS_URL
 from tests.helpers import ApiClient
 from tests.integration.core.test_issues import add_workspace_member, setup_project
+from tests.integration.plugins.support import eventually, jobs_overrides
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator
 
 AI = "/api/v1/ai"
 ISSUES = "/api/v1/projects/issues"
 HOST = "127.0.0.1"
-WAIT = 15.0
 ENV = (
     "AI_API_KEY",
     "OPENAI_API_KEY",
@@ -59,25 +57,6 @@ ENV = (
     "PINECONE_INDEX_HOST",
     "PINECONE_NAMESPACE_PREFIX",
 )
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = WAIT) -> Any:
-    """Poll ``check`` until it returns something truthy (jobs run in the background); fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s (last: {result!r})")
-        await asyncio.sleep(0.05)
-
-
-def jobs_overrides() -> dict[str, Any]:
-    """Settings for the jobs: in-process without Redis, SAQ on Redis with a worker in the server otherwise."""
-    if TEST_REDIS_URL:
-        return {"jobs_worker_in_server": True, "jobs_sweep_interval": 1}
-    return {}
 
 
 # --- the OpenAI-compatible server -------------------------------------------------------------------------

@@ -17,15 +17,14 @@ from tests.integration.plugins.ai.conftest import (
     AI,
     ISSUES,
     FakeOpenAI,
-    eventually,
     indexed_ids,
-    jobs_overrides,
     keys_of,
     make_staff,
     make_world,
     seed_issues,
     wait_indexed,
 )
+from tests.integration.plugins.support import eventually, jobs_overrides
 
 pytestmark = pytest.mark.anyio
 

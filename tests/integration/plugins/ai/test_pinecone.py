@@ -7,16 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from plugins.ai.models import IssueVector
-from tests.integration.plugins.ai.conftest import (
-    AI,
-    ISSUES,
-    eventually,
-    keys_of,
-    make_staff,
-    make_world,
-    seed_issues,
-    wait_indexed,
-)
+from tests.integration.plugins.ai.conftest import AI, ISSUES, keys_of, make_staff, make_world, seed_issues, wait_indexed
+from tests.integration.plugins.support import eventually
 
 pytestmark = pytest.mark.anyio
 

@@ -10,7 +10,8 @@ from core.settings import SettingsError
 from plugins.ai import plugin as ai_plugin
 from plugins.ai.settings import AISettings
 from tests.helpers import ApiClient
-from tests.integration.plugins.ai.conftest import AI, indexed_ids, jobs_overrides, make_world
+from tests.integration.plugins.ai.conftest import AI, indexed_ids, make_world
+from tests.integration.plugins.support import jobs_overrides
 
 pytestmark = pytest.mark.anyio
 

@@ -6,11 +6,9 @@ Redis and a worker inside the test server (``SCRUM_JOBS_WORKER_IN_SERVER``), so 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
@@ -21,33 +19,13 @@ from litestar.testing import AsyncTestClient
 import plugins.notifications.models  # noqa: F401  (the plugin's tables are part of the test schema)
 from plugins.notifications import plugin as notifications_plugin
 from plugins.notifications.settings import get_notifications_settings
-from tests.conftest import TEST_REDIS_URL
 from tests.helpers import ApiClient
+from tests.integration.plugins.support import jobs_overrides
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator
 
 HOST = "127.0.0.1"
-WAIT = 15.0
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = WAIT) -> Any:
-    """Poll ``check`` until it returns something truthy (jobs may run in a worker); fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s (last: {result!r})")
-        await asyncio.sleep(0.1)
-
-
-def jobs_overrides() -> dict[str, Any]:
-    """Settings for the jobs: in-process without Redis, SAQ on Redis with a worker in the server otherwise."""
-    if TEST_REDIS_URL:
-        return {"jobs_worker_in_server": True, "jobs_sweep_interval": 1}
-    return {}
 
 
 def free_port() -> int:

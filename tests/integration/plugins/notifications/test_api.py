@@ -7,12 +7,8 @@ import uuid
 
 import pytest
 
-from tests.integration.plugins.notifications.conftest import (
-    create_issue,
-    eventually,
-    notifications_of,
-    setup_project,
-)
+from tests.integration.plugins.notifications.conftest import create_issue, notifications_of, setup_project
+from tests.integration.plugins.support import eventually
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,8 @@ from core.db import models as m
 from core.jobs import JobEnv
 from plugins.notifications.jobs import check_deadlines, send_digests
 from plugins.notifications.models import Preference
-from tests.integration.plugins.notifications.conftest import create_issue, eventually, notifications_of, setup_project
+from tests.integration.plugins.notifications.conftest import create_issue, notifications_of, setup_project
+from tests.integration.plugins.support import eventually
 
 pytestmark = pytest.mark.anyio
 

@@ -14,13 +14,8 @@ from plugins.notifications import plugin as notifications_plugin
 from plugins.notifications.jobs import send_slack
 from plugins.notifications.models import Delivery
 from tests.helpers import ApiClient
-from tests.integration.plugins.notifications.conftest import (
-    create_issue,
-    eventually,
-    jobs_overrides,
-    notifications_of,
-    setup_project,
-)
+from tests.integration.plugins.notifications.conftest import create_issue, notifications_of, setup_project
+from tests.integration.plugins.support import eventually, jobs_overrides
 
 pytestmark = pytest.mark.anyio
 

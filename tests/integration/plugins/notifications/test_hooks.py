@@ -9,13 +9,8 @@ from sqlalchemy import delete, func, select, update
 from core.db import models as m
 from plugins.notifications import plugin as notifications_plugin
 from plugins.notifications.models import Notification
-from tests.integration.plugins.notifications.conftest import (
-    create_issue,
-    eventually,
-    jobs_overrides,
-    notifications_of,
-    setup_project,
-)
+from tests.integration.plugins.notifications.conftest import create_issue, notifications_of, setup_project
+from tests.integration.plugins.support import eventually, jobs_overrides
 
 pytestmark = pytest.mark.anyio
 

@@ -9,12 +9,8 @@ import pytest
 from litestar.exceptions import WebSocketDisconnect
 
 from plugins.notifications.realtime import CLOSE_BAD_TOKEN
-from tests.integration.plugins.notifications.conftest import (
-    create_issue,
-    eventually,
-    notifications_of,
-    setup_project,
-)
+from tests.integration.plugins.notifications.conftest import create_issue, notifications_of, setup_project
+from tests.integration.plugins.support import eventually
 
 pytestmark = pytest.mark.anyio
 FRAME_TIMEOUT = 10.0

@@ -7,7 +7,8 @@ from litestar.testing import AsyncTestClient
 
 from plugins.notifications import plugin as notifications_plugin
 from tests.helpers import ApiClient
-from tests.integration.plugins.notifications.conftest import create_issue, jobs_overrides, setup_project
+from tests.integration.plugins.notifications.conftest import create_issue, setup_project
+from tests.integration.plugins.support import jobs_overrides
 
 pytestmark = pytest.mark.anyio
 
